@@ -1,0 +1,111 @@
+//! Raw command-line flags. `project.rs` resolves them, together with
+//! `policy.toml`, into the engine's `Settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "policy",
+    version,
+    about = "Git-native safety policy checker: launch gates as code",
+    long_about = "Checks feature manifests, playbooks, sign-offs and waivers against versioned safety policies, \
+                  and reports violations with source spans, like a compiler."
+)]
+pub struct Cli {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Use this configuration file instead of discovering policy.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// When to use colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// The date used for expiry and future-dating checks (YYYY-MM-DD).
+    #[arg(long, global = true, value_name = "DATE", env = "POLICY_TODAY")]
+    pub today: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check features against the policies and report violations.
+    Lint(LintArgs),
+    /// Record a role's decision on a feature (or a policy), bound to its digest.
+    Sign(SignArgs),
+    /// Explain what a rule checks, why, and how to fix a violation.
+    Explain(ExplainArgs),
+    /// Scaffold policy.toml, the default policy pack and an example feature.
+    Init,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Only report on features under these paths.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long, value_enum)]
+    pub deny: Option<Deny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DecisionArg {
+    Go,
+    NoGo,
+    Conditional,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The feature id (or, with --policy, the policy id) to sign.
+    pub subject: String,
+    /// The role signing; must be defined in policy.toml.
+    #[arg(long)]
+    pub role: String,
+    /// The decision.
+    #[arg(long, value_enum, default_value_t = DecisionArg::Go)]
+    pub decision: DecisionArg,
+    /// Who signs; defaults to git's user.email.
+    #[arg(long, value_name = "EMAIL")]
+    pub signer: Option<String>,
+    /// A condition of a conditional decision (repeatable).
+    #[arg(long = "condition", value_name = "TEXT")]
+    pub conditions: Vec<String>,
+    /// Sign a policy instead of a feature.
+    #[arg(long)]
+    pub policy: bool,
+    /// Replace an existing sign-off file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A built-in code (PL004), a check name (schema) or a policy rule code (LG001).
+    /// Without one, lists every code.
+    pub code: Option<String>,
+}

@@ -1,0 +1,193 @@
+//! `policy sign`: write a sign-off bound to the subject's current digest and
+//! the policy version in force. Never replaces a file without `--force`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use policy_lint::engine::{digest_feature, policy_in_force};
+use policy_lint::model::digest::digest;
+use policy_lint::model::feature::did_you_mean;
+use policy_lint::model::workspace;
+use policy_lint::source::WorkTree;
+
+use crate::args::{Cli, DecisionArg, SignArgs};
+use crate::{Failure, project};
+
+pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
+    let project = project::open(cli)?;
+    if let Some(d) = project
+        .config_diagnostics
+        .iter()
+        .find(|d| d.severity == policy_lint::Severity::Error)
+    {
+        return Err(Failure::usage(format!(
+            "policy.toml has errors ({}: {}); run `policy lint` for details",
+            d.code, d.message
+        )));
+    }
+    let config = &project.settings.config;
+    let Some(role) = config.roles.get(&args.role) else {
+        let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
+        return Err(Failure::usage(format!(
+            "unknown role `{}`: {}",
+            args.role,
+            did_you_mean(&args.role, names.iter().copied())
+        )));
+    };
+    let signer = match &args.signer {
+        Some(s) => s.clone(),
+        None => git_user_email(&project.repo_root).ok_or_else(|| {
+            Failure::usage("no signer: pass --signer EMAIL or set git's user.email")
+        })?,
+    };
+    if !role.members.is_empty() && !role.members.iter().any(|m| m.eq_ignore_ascii_case(&signer)) {
+        return Err(Failure::usage(format!(
+            "`{signer}` is not a member of role `{}` (members: {})",
+            role.name,
+            role.members.join(", ")
+        )));
+    }
+    if args.decision == DecisionArg::Conditional && args.conditions.is_empty() {
+        return Err(Failure::usage(
+            "a conditional decision needs at least one --condition TEXT",
+        ));
+    }
+    let tree = WorkTree::new(&project.repo_root);
+    let workspace = workspace::load(&tree, &tree, &project.settings.prefix, config.clone());
+
+    let (subject, digest_value, policy_version, path) = if args.policy {
+        let Some(policy) = workspace
+            .policies
+            .iter()
+            .find(|p| p.id == args.subject && !p.builtin)
+        else {
+            let ids: Vec<&str> = workspace
+                .policies
+                .iter()
+                .filter(|p| !p.builtin)
+                .map(|p| p.id.as_str())
+                .collect();
+            return Err(Failure::usage(format!(
+                "no policy `{}` in this repository: {}",
+                args.subject,
+                did_you_mean(&args.subject, ids.iter().copied())
+            )));
+        };
+        let dir = project
+            .project_root
+            .join("policies/signoffs")
+            .join(&policy.id);
+        (
+            format!("policy:{}", policy.id),
+            digest(&policy.table, &[]),
+            None,
+            dir.join(format!("{}.toml", args.role)),
+        )
+    } else {
+        let Some(feature) = workspace.features.iter().find(|f| f.id == args.subject) else {
+            let ids: Vec<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
+            return Err(Failure::usage(format!(
+                "no feature `{}`: {}",
+                args.subject,
+                did_you_mean(&args.subject, ids.iter().copied())
+            )));
+        };
+        let policy = policy_in_force(&workspace.policies, &args.role)
+            .map(|p| format!("{}@{}", p.id, p.version.text));
+        (
+            format!("feature:{}", feature.id),
+            digest_feature(feature, config),
+            policy,
+            project
+                .repo_root
+                .join(&feature.dir)
+                .join("signoffs")
+                .join(format!("{}.toml", args.role)),
+        )
+    };
+
+    let today = project.settings.today;
+    let mut doc = toml_edit::DocumentMut::new();
+    doc["subject"] = toml_edit::value(subject.clone());
+    doc["role"] = toml_edit::value(args.role.clone());
+    doc["signer"] = toml_edit::value(signer.clone());
+    let decision = match args.decision {
+        DecisionArg::Go => "go",
+        DecisionArg::NoGo => "no-go",
+        DecisionArg::Conditional => "conditional",
+    };
+    doc["decision"] = toml_edit::value(decision);
+    doc["date"] = toml_edit::value(toml_edit::Datetime {
+        date: Some(toml_edit::Date {
+            year: today.year() as u16,
+            month: today.month() as u8,
+            day: today.day() as u8,
+        }),
+        time: None,
+        offset: None,
+    });
+    doc["digest"] = toml_edit::value(digest_value);
+    if let Some(policy) = &policy_version {
+        doc["policy"] = toml_edit::value(policy.clone());
+    }
+    if !args.conditions.is_empty() {
+        let mut array = toml_edit::Array::new();
+        for condition in &args.conditions {
+            array.push(condition.as_str());
+        }
+        doc["conditions"] = toml_edit::value(array);
+    }
+    write_new(&path, &doc.to_string(), args.force)?;
+    let shown = path
+        .strip_prefix(&project.repo_root)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    eprintln!(
+        "signed {subject} as {} ({decision}) by {signer}: wrote {shown}",
+        args.role
+    );
+    Ok(0)
+}
+
+fn write_new(path: &PathBuf, text: &str, force: bool) -> Result<(), Failure> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure::usage(format!("cannot create `{}`: {e}", parent.display())))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::usage(format!(
+                "`{}` already exists; pass --force to replace it",
+                path.display()
+            ))
+        } else {
+            Failure::usage(format!("cannot write `{}`: {e}", path.display()))
+        }
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))
+}
+
+fn git_user_email(root: &std::path::Path) -> Option<String> {
+    if let Ok(email) = std::env::var("GIT_AUTHOR_EMAIL")
+        && !email.is_empty()
+    {
+        return Some(email);
+    }
+    let config = git2::Repository::open(root)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default())
+        .ok()?;
+    config
+        .get_string("user.email")
+        .ok()
+        .filter(|s| !s.is_empty())
+}

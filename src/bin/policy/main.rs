@@ -1,0 +1,54 @@
+//! The `policy` binary: parses flags, resolves settings, runs one command,
+//! prints, and picks the exit code. The library never prints.
+
+mod args;
+mod commands;
+mod project;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, ColorChoice, Command};
+
+/// A failure that stops a command: exit code 2 with a message.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+        }
+    }
+}
+
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Lint(args) => commands::lint::run(&cli, args),
+        Command::Sign(args) => commands::sign::run(&cli, args),
+        Command::Explain(args) => commands::explain::run(&cli, args),
+        Command::Init => commands::init::run(&cli),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! CEL expressions from policy and playbook files: compiled once, mapped back
+//! to byte spans in their files, and analysed before any evaluation (unknown
+//! variables, `feature.<field>` paths).
+
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use cel::common::ast::{EntryExpr, Expr, LiteralValue};
+use cel::{Env, IdedExpr, Program};
+
+use crate::diagnostic::SourceFile;
+use crate::model::char_to_byte;
+use crate::model::policy::SpannedText;
+
+/// The variables bound for every rule.
+pub const VARIABLES: &[&str] = &["feature", "base", "signoffs", "playbooks", "today"];
+
+pub fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    Arc::clone(ENV.get_or_init(|| Arc::new(Env::stdlib())))
+}
+
+/// A `feature.a.b` path read by an expression.
+#[derive(Clone, Debug)]
+pub struct FieldPath {
+    pub segments: Vec<String>,
+    /// Byte span of the whole path in the file.
+    pub span: Range<usize>,
+    /// Read inside `has(...)`: absence is expected.
+    pub presence_test: bool,
+}
+
+impl FieldPath {
+    pub fn dotted(&self) -> String {
+        self.segments.join(".")
+    }
+}
+
+#[derive(Debug)]
+pub struct Expression {
+    pub program: Program,
+    pub text: String,
+    pub file: Arc<SourceFile>,
+    /// The span of the TOML string holding the expression.
+    pub span: Range<usize>,
+    /// Byte offset of the expression's first character in the file, when
+    /// the TOML string maps character for character onto the expression
+    /// (no escape sequences).
+    start: Option<usize>,
+    pub feature_paths: Vec<FieldPath>,
+    pub unknown_variables: Vec<(String, Range<usize>)>,
+}
+
+/// A compile error, already mapped into the file.
+#[derive(Debug)]
+pub struct CompileError {
+    pub message: String,
+    pub span: Range<usize>,
+}
+
+impl Expression {
+    pub fn compile(
+        file: &Arc<SourceFile>,
+        source: &SpannedText,
+    ) -> Result<Expression, CompileError> {
+        let start = content_start(&file.text, &source.span, &source.text);
+        match env().compile(&source.text) {
+            Ok(program) => {
+                let mut expression = Expression {
+                    text: source.text.clone(),
+                    file: Arc::clone(file),
+                    span: source.span.clone(),
+                    start,
+                    feature_paths: Vec::new(),
+                    unknown_variables: Vec::new(),
+                    program,
+                };
+                expression.analyse();
+                Ok(expression)
+            }
+            Err(errors) => {
+                let first = errors.errors.first();
+                let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+                let span = match (first, start) {
+                    (Some(error), Some(start)) if error.pos.0 >= 1 && error.pos.1 >= 0 => {
+                        let index = crate::model::LineIndex::new(&source.text);
+                        let within = index.offset_of_char_position(
+                            &source.text,
+                            error.pos.0 as usize,
+                            error.pos.1 as usize + 1,
+                        );
+                        let end = source.text[within..]
+                            .chars()
+                            .next()
+                            .map_or(within, |c| within + c.len_utf8());
+                        start + within..start + end
+                    }
+                    _ => source.span.clone(),
+                };
+                Err(CompileError { message, span })
+            }
+        }
+    }
+
+    /// Maps a character range of the expression to bytes in the file, or
+    /// the whole string when the mapping is not exact.
+    pub fn file_span(&self, chars: (u32, u32)) -> Range<usize> {
+        match self.start {
+            Some(start) => {
+                let begin = char_to_byte(&self.text, chars.0 as usize);
+                let end = char_to_byte(&self.text, chars.1 as usize).max(begin);
+                start + begin..start + end
+            }
+            None => self.span.clone(),
+        }
+    }
+
+    fn node_span(&self, expr: &IdedExpr) -> Option<(u32, u32)> {
+        self.program.source_info().offset_for(expr.id)
+    }
+
+    fn analyse(&mut self) {
+        let mut paths = Vec::new();
+        let mut unknown = Vec::new();
+        let mut scope: Vec<String> = Vec::new();
+        let root = self.program.expression().clone();
+        self.walk(&root, &mut scope, &mut paths, &mut unknown);
+        self.feature_paths = paths;
+        self.unknown_variables = unknown;
+    }
+
+    fn walk(
+        &self,
+        expr: &IdedExpr,
+        scope: &mut Vec<String>,
+        paths: &mut Vec<FieldPath>,
+        unknown: &mut Vec<(String, Range<usize>)>,
+    ) {
+        if let Some(path) = self.feature_path(expr, scope) {
+            paths.push(path);
+        }
+        match &expr.expr {
+            Expr::Ident(name) => {
+                if !VARIABLES.contains(&name.as_str())
+                    && !scope.iter().any(|s| s == name)
+                    && !name.starts_with('@')
+                {
+                    let span = self
+                        .node_span(expr)
+                        .map_or(self.span.clone(), |c| self.file_span(c));
+                    unknown.push((name.clone(), span));
+                }
+            }
+            Expr::Select(select) => self.walk(&select.operand, scope, paths, unknown),
+            Expr::Call(call) => {
+                if let Some(target) = &call.target {
+                    self.walk(target, scope, paths, unknown);
+                }
+                for arg in &call.args {
+                    self.walk(arg, scope, paths, unknown);
+                }
+            }
+            Expr::List(list) => {
+                for element in &list.elements {
+                    self.walk(element, scope, paths, unknown);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let EntryExpr::MapEntry(e) = &entry.expr {
+                        self.walk(&e.key, scope, paths, unknown);
+                        self.walk(&e.value, scope, paths, unknown);
+                    }
+                }
+            }
+            Expr::Struct(s) => {
+                for entry in &s.entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(e) => self.walk(&e.value, scope, paths, unknown),
+                        EntryExpr::StructField(f) => self.walk(&f.value, scope, paths, unknown),
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                self.walk(&c.iter_range, scope, paths, unknown);
+                self.walk(&c.accu_init, scope, paths, unknown);
+                let depth = scope.len();
+                scope.push(c.iter_var.clone());
+                if let Some(second) = &c.iter_var2 {
+                    scope.push(second.clone());
+                }
+                scope.push(c.accu_var.clone());
+                self.walk(&c.loop_cond, scope, paths, unknown);
+                self.walk(&c.loop_step, scope, paths, unknown);
+                self.walk(&c.result, scope, paths, unknown);
+                scope.truncate(depth);
+            }
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+
+    /// `feature.a.b` (or `feature['a'].b`, or `has(feature.a.b)`) as a path,
+    /// only for the outermost selection of a chain.
+    fn feature_path(&self, expr: &IdedExpr, scope: &[String]) -> Option<FieldPath> {
+        let mut segments = Vec::new();
+        let mut current = expr;
+        let mut presence_test = false;
+        loop {
+            match &current.expr {
+                Expr::Select(select) => {
+                    presence_test |= select.test;
+                    segments.push(select.field.clone());
+                    current = &select.operand;
+                }
+                Expr::Call(call) if call.func_name == "_[_]" && call.args.len() == 2 => {
+                    match &call.args[1].expr {
+                        Expr::Literal(LiteralValue::String(key)) => segments.push(key.to_string()),
+                        _ => return None,
+                    }
+                    current = &call.args[0];
+                }
+                Expr::Ident(name) if name == "feature" && !scope.iter().any(|s| s == "feature") => {
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        if segments.is_empty() {
+            return None;
+        }
+        segments.reverse();
+        // Only the outermost node of a chain records the path; the walk
+        // visits inner nodes too, and those would record prefixes.
+        let span = self
+            .node_span(expr)
+            .map_or(self.span.clone(), |c| self.file_span(c));
+        Some(FieldPath {
+            segments,
+            span,
+            presence_test,
+        })
+    }
+}
+
+/// Where the characters of a TOML string's value begin in the file, when the
+/// raw text between the quotes is the value itself.
+fn content_start(text: &str, span: &Range<usize>, value: &str) -> Option<usize> {
+    let raw = text.get(span.clone())?;
+    let delimiter = ["'''", "\"\"\"", "'", "\""]
+        .into_iter()
+        .find(|d| raw.starts_with(d))?;
+    let mut start = span.start + delimiter.len();
+    let mut inner = raw.get(delimiter.len()..raw.len().checked_sub(delimiter.len())?)?;
+    if delimiter.len() == 3 {
+        if let Some(rest) = inner.strip_prefix("\r\n") {
+            inner = rest;
+            start += 2;
+        } else if let Some(rest) = inner.strip_prefix('\n') {
+            inner = rest;
+            start += 1;
+        }
+    }
+    (inner == value).then_some(start)
+}
+
+/// Dedups the prefixes the walk recorded: keeps only maximal paths at each
+/// position.
+pub fn maximal_paths(paths: &[FieldPath]) -> Vec<&FieldPath> {
+    paths
+        .iter()
+        .filter(|p| {
+            !paths.iter().any(|q| {
+                q.segments.len() > p.segments.len()
+                    && q.segments.starts_with(&p.segments)
+                    && q.span.start == p.span.start
+            })
+        })
+        .collect()
+}

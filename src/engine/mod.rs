@@ -1,0 +1,893 @@
+//! Evaluation: compiles every policy and playbook expression once, runs the
+//! built-in checks and the policies against each feature in parallel, applies
+//! waivers, and returns sorted diagnostics.
+
+pub mod expr;
+mod signoffs;
+pub mod values;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use cel::{Context, ExecutionError, Value as Cel};
+use rayon::prelude::*;
+
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::model::feature::{CORE_FIELDS, Feature};
+use crate::model::policy::{Policy, Rule};
+use crate::model::workspace::{PolicySource, Workspace};
+use crate::rules::{codes, suggest};
+use crate::settings::Settings;
+use expr::{Expression, FieldPath};
+pub use signoffs::{SignoffState, digest_feature, policy_in_force};
+
+/// The result of one run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Features reported on (all of them in tree mode).
+    pub features_checked: usize,
+    pub features_total: usize,
+    pub policy_source: PolicySource,
+}
+
+impl Outcome {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    pub fn features_with_findings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity > Severity::Note)
+            .filter_map(|d| d.feature.as_deref())
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+
+    pub fn has_config_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.config && d.severity == Severity::Error)
+    }
+}
+
+struct CompiledRule<'a> {
+    policy: &'a Policy,
+    rule: &'a Rule,
+    when: Option<Expression>,
+    assert: Option<Expression>,
+}
+
+/// Runs every check on a loaded workspace.
+pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
+    let mut diagnostics = workspace.diagnostics.clone();
+    duplicates(workspace, &mut diagnostics);
+    let rules = compile_policies(workspace, &mut diagnostics);
+    let applies_when = compile_playbooks(workspace, &mut diagnostics);
+    let signoff_states = signoffs::check(workspace, settings, &mut diagnostics);
+
+    let playbooks_value = values::map(
+        workspace
+            .playbooks
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    values::map(vec![
+                        ("version".into(), Cel::Int(p.version)),
+                        ("title".into(), values::string(&p.title)),
+                    ]),
+                )
+            })
+            .collect(),
+    );
+    let today = values::string(&settings.today.to_string());
+    let per_feature: Vec<Vec<Diagnostic>> = workspace
+        .features
+        .par_iter()
+        .map(|feature| {
+            let mut out = Vec::new();
+            let empty = BTreeMap::new();
+            let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
+            let mut context = Context::with_env(expr::env());
+            context.add_variable_from_value("feature", values::table(&feature.table));
+            context.add_variable_from_value("base", Cel::Null);
+            context.add_variable_from_value("signoffs", signoffs::cel_value(states));
+            context.add_variable_from_value("playbooks", playbooks_value.clone());
+            context.add_variable_from_value("today", today.clone());
+            playbook_references(workspace, feature, &applies_when, &context, &mut out);
+            for compiled in &rules {
+                evaluate_rule(feature, compiled, states, &context, &mut out);
+            }
+            for d in &mut out {
+                d.feature.get_or_insert_with(|| feature.id.clone());
+            }
+            out
+        })
+        .collect();
+    diagnostics.extend(per_feature.into_iter().flatten());
+    apply_waivers(workspace, settings, &mut diagnostics);
+
+    let features_checked = match &settings.report_on {
+        None => workspace.features.len(),
+        Some(ids) => {
+            diagnostics.retain(|d| d.feature.as_ref().is_none_or(|f| ids.contains(f)));
+            workspace
+                .features
+                .iter()
+                .filter(|f| ids.contains(&f.id))
+                .count()
+        }
+    };
+    diagnostic::sort(&mut diagnostics);
+    Outcome {
+        diagnostics,
+        features_checked,
+        features_total: workspace.features.len(),
+        policy_source: workspace.policy_source,
+    }
+}
+
+fn duplicates(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, &Feature> = BTreeMap::new();
+    for feature in &workspace.features {
+        if let Some(first) = seen.get(feature.id.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    codes::DUPLICATE_ID,
+                    Severity::Error,
+                    format!("feature id `{}` is declared twice", feature.id),
+                )
+                .at(&feature.file, feature.id_span(), "declared again here")
+                .related(&first.file, first.id_span(), "first declared here")
+                .help("feature ids must be unique: sign-offs and waivers refer to features by id")
+                .feature(feature.id.clone()),
+            );
+        } else {
+            seen.insert(&feature.id, feature);
+        }
+    }
+    let mut playbooks: BTreeMap<&str, &crate::model::playbook::Playbook> = BTreeMap::new();
+    for playbook in &workspace.playbooks {
+        let span = |p: &crate::model::playbook::Playbook| {
+            p.front_matter.get("id").map_or(0..0, |n| n.span.clone())
+        };
+        if let Some(first) = playbooks.get(playbook.id.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    codes::DUPLICATE_ID,
+                    Severity::Error,
+                    format!("playbook id `{}` is declared twice", playbook.id),
+                )
+                .at(&playbook.file, span(playbook), "declared again here")
+                .related(&first.file, span(first), "first declared here"),
+            );
+        } else {
+            playbooks.insert(&playbook.id, playbook);
+        }
+    }
+    let mut policies: BTreeMap<&str, &Policy> = BTreeMap::new();
+    for policy in &workspace.policies {
+        let span = |p: &Policy| {
+            p.table
+                .get("policy")
+                .and_then(|n| n.value.as_table())
+                .and_then(|t| t.get("id"))
+                .map_or(0..0, |n| n.span.clone())
+        };
+        if let Some(first) = policies.get(policy.id.as_str()) {
+            let mut d = Diagnostic::new(
+                codes::DUPLICATE_ID,
+                Severity::Error,
+                format!("policy id `{}` is declared twice", policy.id),
+            )
+            .at(&policy.file, span(policy), "declared again here")
+            .related(&first.file, span(first), "first declared here");
+            d.config = true;
+            out.push(d);
+        } else {
+            policies.insert(&policy.id, policy);
+        }
+    }
+}
+
+fn compile_policies<'a>(
+    workspace: &'a Workspace,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<CompiledRule<'a>> {
+    let mut compiled = Vec::new();
+    let mut codes_seen: BTreeMap<
+        &str,
+        (&Arc<crate::diagnostic::SourceFile>, std::ops::Range<usize>),
+    > = BTreeMap::new();
+    let mut config_errors = Vec::new();
+    for policy in &workspace.policies {
+        for owner in &policy.owners {
+            unknown_role(
+                workspace,
+                &policy.file,
+                owner,
+                "policy owner",
+                &mut config_errors,
+            );
+        }
+        for rule in &policy.rules {
+            if rule.code.to_ascii_uppercase().starts_with("PL") {
+                config_errors.push(
+                    Diagnostic::new(
+                        codes::DUPLICATE_RULE_CODE,
+                        Severity::Error,
+                        format!("rule code `{}` uses the reserved `PL` prefix", rule.code),
+                    )
+                    .at(
+                        &policy.file,
+                        rule.code_span.clone(),
+                        "reserved for built-in checks",
+                    )
+                    .help("pick a prefix of your own, e.g. the policy's initials"),
+                );
+            } else if let Some((file, span)) = codes_seen.get(rule.code.as_str()) {
+                config_errors.push(
+                    Diagnostic::new(
+                        codes::DUPLICATE_RULE_CODE,
+                        Severity::Error,
+                        format!("rule code `{}` is used twice", rule.code),
+                    )
+                    .at(&policy.file, rule.code_span.clone(), "used again here")
+                    .related(file, span.clone(), "first used here")
+                    .help(
+                        "every rule needs its own code: waivers and reports refer to rules by code",
+                    ),
+                );
+            } else {
+                codes_seen.insert(&rule.code, (&policy.file, rule.code_span.clone()));
+            }
+            for role in &rule.require_signoffs {
+                unknown_role(
+                    workspace,
+                    &policy.file,
+                    role,
+                    "required sign-off",
+                    &mut config_errors,
+                );
+            }
+            let mut compile = |source: &Option<crate::model::policy::SpannedText>| {
+                let source = source.as_ref()?;
+                match Expression::compile(&policy.file, source) {
+                    Ok(expression) => {
+                        static_checks(workspace, &expression, &mut config_errors);
+                        Some(expression)
+                    }
+                    Err(error) => {
+                        config_errors.push(
+                            Diagnostic::new(
+                                codes::INVALID_EXPRESSION,
+                                Severity::Error,
+                                format!(
+                                    "rule {} has an invalid expression: {}",
+                                    rule.code, error.message
+                                ),
+                            )
+                            .at(
+                                &policy.file,
+                                error.span,
+                                error.message,
+                            ),
+                        );
+                        None
+                    }
+                }
+            };
+            let when = compile(&rule.when);
+            let assert = compile(&rule.assert);
+            let broken = (rule.when.is_some() && when.is_none())
+                || (rule.assert.is_some() && assert.is_none());
+            if !broken {
+                compiled.push(CompiledRule {
+                    policy,
+                    rule,
+                    when,
+                    assert,
+                });
+            }
+        }
+    }
+    for mut d in config_errors {
+        d.config = d.severity == Severity::Error;
+        out.push(d);
+    }
+    compiled
+}
+
+fn unknown_role(
+    workspace: &Workspace,
+    file: &Arc<crate::diagnostic::SourceFile>,
+    role: &crate::model::policy::SpannedText,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if workspace.config.roles.contains_key(&role.text) {
+        return;
+    }
+    let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
+    out.push(
+        Diagnostic::new(
+            codes::UNKNOWN_ROLE,
+            Severity::Error,
+            format!("{what} names unknown role `{}`", role.text),
+        )
+        .at(file, role.span.clone(), "not defined under [roles]")
+        .help(crate::model::feature::did_you_mean(
+            &role.text,
+            names.iter().copied(),
+        )),
+    );
+}
+
+/// Checks done once per expression, before any feature is evaluated.
+fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<Diagnostic>) {
+    for (name, span) in &expression.unknown_variables {
+        let help = match suggest(name, expr::VARIABLES.iter().copied()) {
+            Some(s) => format!(
+                "did you mean `{s}`? Variables: {}",
+                expr::VARIABLES.join(", ")
+            ),
+            None => format!("variables: {}", expr::VARIABLES.join(", ")),
+        };
+        out.push(
+            Diagnostic::new(
+                codes::INVALID_EXPRESSION,
+                Severity::Error,
+                format!("unknown variable `{name}` in expression"),
+            )
+            .at(&expression.file, span.clone(), "not a variable")
+            .help(help),
+        );
+    }
+    for path in expr::maximal_paths(&expression.feature_paths) {
+        let top = &path.segments[0];
+        let known_top = CORE_FIELDS.contains(&top.as_str()) || workspace.field_paths.contains(top);
+        if !known_top {
+            let candidates = CORE_FIELDS.iter().copied().chain(
+                workspace
+                    .field_paths
+                    .iter()
+                    .filter(|p| !p.contains('.'))
+                    .map(String::as_str),
+            );
+            let suggestion = suggest(top, candidates);
+            if suggestion.is_none() && path.presence_test {
+                continue;
+            }
+            let help = match suggestion {
+                Some(s) => format!("did you mean `feature.{s}`?"),
+                None => "no feature manifest has this field; check the spelling or guard it with `has()`".into(),
+            };
+            out.push(
+                Diagnostic::new(
+                    codes::UNKNOWN_FEATURE_FIELD,
+                    Severity::Warning,
+                    format!("no feature manifest has a field `{top}`"),
+                )
+                .at(
+                    &expression.file,
+                    path.span.clone(),
+                    format!("`feature.{top}` is never defined"),
+                )
+                .help(help),
+            );
+            continue;
+        }
+        // Nested fields: only flag a likely typo of a field that does exist.
+        let mut prefix = top.clone();
+        for segment in &path.segments[1..] {
+            let full = format!("{prefix}.{segment}");
+            let siblings: Vec<&str> = workspace
+                .field_paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(&format!("{prefix}.")))
+                .filter(|rest| !rest.contains('.'))
+                .collect();
+            if siblings.is_empty() || workspace.field_paths.contains(&full) {
+                prefix = full;
+                continue;
+            }
+            if let Some(s) = suggest(segment, siblings.iter().copied()) {
+                out.push(
+                    Diagnostic::new(
+                        codes::UNKNOWN_FEATURE_FIELD,
+                        Severity::Warning,
+                        format!("no feature manifest has a field `{full}`"),
+                    )
+                    .at(
+                        &expression.file,
+                        path.span.clone(),
+                        format!("`feature.{full}` is never defined"),
+                    )
+                    .help(format!("did you mean `feature.{prefix}.{s}`?")),
+                );
+            }
+            break;
+        }
+    }
+}
+
+fn compile_playbooks(
+    workspace: &Workspace,
+    out: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Expression> {
+    let mut compiled = BTreeMap::new();
+    for playbook in &workspace.playbooks {
+        let Some((text, span)) = &playbook.applies_when else {
+            continue;
+        };
+        let source = crate::model::policy::SpannedText {
+            text: text.clone(),
+            span: span.clone(),
+        };
+        match Expression::compile(&playbook.file, &source) {
+            Ok(expression) => {
+                let mut found = Vec::new();
+                static_checks(workspace, &expression, &mut found);
+                out.extend(found);
+                compiled.insert(playbook.id.clone(), expression);
+            }
+            Err(error) => {
+                let mut d = Diagnostic::new(
+                    codes::INVALID_EXPRESSION,
+                    Severity::Error,
+                    format!(
+                        "playbook `{}` has an invalid `applies_when`: {}",
+                        playbook.id, error.message
+                    ),
+                )
+                .at(&playbook.file, error.span, error.message);
+                d.config = true;
+                out.push(d);
+            }
+        }
+    }
+    compiled
+}
+
+fn playbook_references(
+    workspace: &Workspace,
+    feature: &Feature,
+    applies_when: &BTreeMap<String, Expression>,
+    context: &Context,
+    out: &mut Vec<Diagnostic>,
+) {
+    for reference in &feature.playbooks {
+        match workspace.playbooks.iter().find(|p| p.id == reference.id) {
+            None => {
+                let ids: Vec<&str> = workspace.playbooks.iter().map(|p| p.id.as_str()).collect();
+                out.push(
+                    Diagnostic::new(
+                        codes::UNKNOWN_PLAYBOOK,
+                        Severity::Error,
+                        format!("unknown playbook `{}`", reference.id),
+                    )
+                    .at(
+                        &feature.file,
+                        reference.span.clone(),
+                        "no playbook has this id",
+                    )
+                    .help(if ids.is_empty() {
+                        "no playbooks are defined in this repository".to_string()
+                    } else {
+                        crate::model::feature::did_you_mean(&reference.id, ids.iter().copied())
+                    }),
+                );
+            }
+            Some(playbook) if reference.version > playbook.version => {
+                out.push(
+                    Diagnostic::new(
+                        codes::UNKNOWN_PLAYBOOK,
+                        Severity::Error,
+                        format!(
+                            "playbook `{}` has no version {} (current is {})",
+                            reference.id, reference.version, playbook.version
+                        ),
+                    )
+                    .at(
+                        &feature.file,
+                        reference.span.clone(),
+                        "version does not exist yet",
+                    )
+                    .related(&playbook.file, version_span(playbook), "current version")
+                    .help(format!("reference `{}@{}`", playbook.id, playbook.version)),
+                );
+            }
+            Some(playbook) if reference.version < playbook.version => {
+                out.push(
+                    Diagnostic::new(
+                        codes::OUTDATED_PLAYBOOK,
+                        Severity::Warning,
+                        format!(
+                            "feature follows `{}@{}`, but the playbook is at version {}",
+                            reference.id, reference.version, playbook.version
+                        ),
+                    )
+                    .at(&feature.file, reference.span.clone(), "outdated version")
+                    .related(&playbook.file, version_span(playbook), "current version")
+                    .help(format!(
+                        "review what changed, follow the current version, then reference `{}@{}`",
+                        playbook.id, playbook.version
+                    )),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for playbook in &workspace.playbooks {
+        let Some(expression) = applies_when.get(&playbook.id) else {
+            continue;
+        };
+        if feature.playbooks.iter().any(|r| r.id == playbook.id) {
+            continue;
+        }
+        match expression.program.execute(context) {
+            Ok(Cel::Bool(true)) => {
+                let anchor = feature
+                    .table
+                    .get("playbooks")
+                    .map_or_else(|| feature.anchor_span(), |n| n.span.clone());
+                out.push(
+                    Diagnostic::new(
+                        codes::PLAYBOOK_NOT_FOLLOWED,
+                        Severity::Error,
+                        format!(
+                            "playbook `{}` applies to this feature but is not followed",
+                            playbook.id
+                        ),
+                    )
+                    .at(
+                        &feature.file,
+                        anchor,
+                        format!("add \"{}@{}\"", playbook.id, playbook.version),
+                    )
+                    .related(
+                        &expression.file,
+                        expression.span.clone(),
+                        "applies because this holds",
+                    )
+                    .help(format!(
+                        "follow the `{}` playbook and add \"{}@{}\" to `playbooks`",
+                        playbook.id, playbook.id, playbook.version
+                    )),
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let (message, span) = describe_error(feature, expression, &error);
+                out.push(
+                    Diagnostic::new(
+                        codes::PLAYBOOK_NOT_FOLLOWED,
+                        Severity::Warning,
+                        format!(
+                            "could not decide whether playbook `{}` applies: {message}",
+                            playbook.id
+                        ),
+                    )
+                    .at(&feature.file, span, message)
+                    .related(
+                        &expression.file,
+                        expression.span.clone(),
+                        "while evaluating this",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn version_span(playbook: &crate::model::playbook::Playbook) -> std::ops::Range<usize> {
+    playbook
+        .front_matter
+        .get("version")
+        .map_or(0..0, |n| n.span.clone())
+}
+
+/// The manifest span a rule's finding points at: `at`, else the most
+/// specific field the expression read that exists, else the stage line.
+fn primary_span(
+    feature: &Feature,
+    rule: &Rule,
+    expressions: &[&Expression],
+) -> std::ops::Range<usize> {
+    if let Some(at) = &rule.at
+        && let Some(entry) = deepest_entry(
+            feature,
+            &at.text.split('.').map(String::from).collect::<Vec<_>>(),
+        )
+    {
+        return entry;
+    }
+    let mut best: Option<(usize, std::ops::Range<usize>)> = None;
+    for expression in expressions {
+        for path in &expression.feature_paths {
+            if let Some(span) = deepest_entry(feature, &path.segments) {
+                let depth = existing_depth(feature, &path.segments);
+                if best.as_ref().is_none_or(|(d, _)| depth > *d) {
+                    best = Some((depth, span));
+                }
+            }
+        }
+    }
+    best.map_or_else(|| feature.anchor_span(), |(_, span)| span)
+}
+
+fn existing_depth(feature: &Feature, segments: &[String]) -> usize {
+    (1..=segments.len())
+        .rev()
+        .find(|n| feature.table.lookup(&segments[..*n].join(".")).is_some())
+        .unwrap_or(0)
+}
+
+fn deepest_entry(feature: &Feature, segments: &[String]) -> Option<std::ops::Range<usize>> {
+    let depth = existing_depth(feature, segments);
+    if depth == 0 {
+        return None;
+    }
+    let entry = feature.table.lookup(&segments[..depth].join("."))?;
+    Some(entry.node.span.clone())
+}
+
+/// A readable account of a run-time failure, naming the missing field.
+fn describe_error(
+    feature: &Feature,
+    expression: &Expression,
+    error: &ExecutionError,
+) -> (String, std::ops::Range<usize>) {
+    let missing = match error {
+        ExecutionError::NoSuchKey(key) => Some(key.as_str()),
+        _ => None,
+    };
+    if let Some(key) = missing {
+        let path: Option<&FieldPath> = expression
+            .feature_paths
+            .iter()
+            .filter(|p| p.segments.iter().any(|s| s == key))
+            .find(|p| feature.table.lookup(&p.dotted()).is_none());
+        if let Some(path) = path {
+            let position = path.segments.iter().position(|s| s == key).unwrap_or(0);
+            let missing_path = path.segments[..=position].join(".");
+            let span =
+                deepest_entry(feature, &path.segments).unwrap_or_else(|| feature.anchor_span());
+            return (format!("`feature.{missing_path}` is missing"), span);
+        }
+        return (format!("no such key `{key}`"), feature.anchor_span());
+    }
+    (error.to_string(), feature.anchor_span())
+}
+
+fn evaluate_rule(
+    feature: &Feature,
+    compiled: &CompiledRule<'_>,
+    states: &BTreeMap<String, SignoffState>,
+    context: &Context,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule = compiled.rule;
+    let policy = compiled.policy;
+    let violation = |message: String, span: std::ops::Range<usize>, label: String| {
+        Diagnostic::new(rule.code.clone(), rule.severity, message)
+            .at(&feature.file, span, label)
+            .maybe_help(rule.help.clone())
+            .feature(feature.id.clone())
+    };
+    if let Some(when) = &compiled.when {
+        match when.program.execute(context) {
+            Ok(Cel::Bool(true)) => {}
+            Ok(Cel::Bool(false)) => return,
+            Ok(other) => {
+                out.push(
+                    violation(
+                        format!(
+                            "{}: `when` must be a boolean, got {:?}",
+                            rule.title,
+                            other.type_of()
+                        ),
+                        feature.anchor_span(),
+                        "rule could not be evaluated".into(),
+                    )
+                    .related(&when.file, when.span.clone(), "this condition"),
+                );
+                return;
+            }
+            Err(error) => {
+                let (message, span) = describe_error(feature, when, &error);
+                out.push(
+                    violation(
+                        format!("{}: cannot evaluate `when`: {message}", rule.code),
+                        span,
+                        message,
+                    )
+                    .related(
+                        &when.file,
+                        when.span.clone(),
+                        "while evaluating this condition",
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    if let Some(assert) = &compiled.assert {
+        let mut expressions = vec![assert];
+        expressions.extend(compiled.when.as_ref());
+        match assert.program.execute(context) {
+            Ok(Cel::Bool(true)) => {}
+            Ok(Cel::Bool(false)) => {
+                let span = primary_span(feature, rule, &expressions);
+                let message = rule.message.clone().unwrap_or_else(|| rule.title.clone());
+                out.push(
+                    violation(message, span, "violates this rule".into()).related(
+                        &assert.file,
+                        assert.span.clone(),
+                        format!("{} requires this", rule.code),
+                    ),
+                );
+            }
+            Ok(other) => {
+                out.push(
+                    violation(
+                        format!(
+                            "{}: `assert` must be a boolean, got {:?}",
+                            rule.title,
+                            other.type_of()
+                        ),
+                        feature.anchor_span(),
+                        "rule could not be evaluated".into(),
+                    )
+                    .related(
+                        &assert.file,
+                        assert.span.clone(),
+                        "this assertion",
+                    ),
+                );
+            }
+            Err(error) => {
+                let (message, span) = describe_error(feature, assert, &error);
+                out.push(
+                    violation(format!("{}: {message}", rule.title), span, message).related(
+                        &assert.file,
+                        assert.span.clone(),
+                        "while evaluating this assertion",
+                    ),
+                );
+            }
+        }
+    }
+    for role in &rule.require_signoffs {
+        let state = states.get(&role.text);
+        let problem = match state {
+            None => Some(format!("missing sign-off from `{}`", role.text)),
+            Some(state) if state.decision == crate::model::signoff::Decision::NoGo => {
+                Some(format!("`{}` decided no-go", role.text))
+            }
+            Some(state) if !state.fresh => Some(format!(
+                "sign-off from `{}` is stale ({})",
+                role.text,
+                state
+                    .stale_reason
+                    .as_deref()
+                    .unwrap_or("changed since signing")
+            )),
+            Some(_) => None,
+        };
+        let Some(problem) = problem else { continue };
+        let stage = feature.stage.as_deref().unwrap_or("?");
+        let mut d = violation(
+            format!("{}: {problem}", rule.title),
+            feature.anchor_span(),
+            format!("stage `{stage}` needs a go from `{}`", role.text),
+        )
+        .related(
+            &policy.file,
+            role.span.clone(),
+            format!("{} requires this role", rule.code),
+        );
+        if let Some(state) = state {
+            d = d.related(&state.file, state.decision_span.clone(), "this sign-off");
+        }
+        if d.help.is_none() {
+            d.help = Some(format!(
+                "after review, a member of `{}` runs `policy sign {} --role {}`",
+                role.text, feature.id, role.text
+            ));
+        }
+        out.push(d);
+    }
+}
+
+fn apply_waivers(workspace: &Workspace, settings: &Settings, diagnostics: &mut Vec<Diagnostic>) {
+    let known_features: BTreeSet<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
+    let mut extra = Vec::new();
+    for waiver in &workspace.waivers {
+        if !workspace.config.roles.contains_key(&waiver.approved_by) {
+            let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
+            extra.push(
+                Diagnostic::new(
+                    codes::UNKNOWN_ROLE,
+                    Severity::Error,
+                    format!(
+                        "waiver is approved by unknown role `{}`",
+                        waiver.approved_by
+                    ),
+                )
+                .at(
+                    &waiver.file,
+                    waiver.approved_by_span.clone(),
+                    "not defined under [roles]",
+                )
+                .help(crate::model::feature::did_you_mean(
+                    &waiver.approved_by,
+                    names.iter().copied(),
+                ))
+                .feature(waiver.feature.clone()),
+            );
+        }
+        let expired = waiver.expires < settings.today;
+        if expired {
+            extra.push(
+                Diagnostic::new(
+                    codes::WAIVER_EXPIRED,
+                    Severity::Error,
+                    format!(
+                        "waiver `{}` for {} expired on {}",
+                        waiver.name, waiver.rule, waiver.expires
+                    ),
+                )
+                .at(
+                    &waiver.file,
+                    waiver.expires_span.clone(),
+                    format!("expired (today is {})", settings.today),
+                )
+                .help("fix the violation and delete the waiver, or renew it with a fresh approval")
+                .feature(waiver.feature.clone()),
+            );
+        }
+        let mut matched = false;
+        for d in diagnostics.iter_mut() {
+            if d.code == waiver.rule
+                && d.feature.as_deref() == Some(waiver.feature.as_str())
+                && d.waived_by.is_none()
+            {
+                matched = true;
+                if !expired {
+                    d.severity = Severity::Note;
+                    d.message = format!("{} (waived)", d.message);
+                    d.waived_by = Some(waiver.file.path.clone());
+                    d.related.push(crate::diagnostic::Label::new(
+                        &waiver.file,
+                        waiver.rule_span.clone(),
+                        format!("waived until {}: {}", waiver.expires, waiver.reason),
+                    ));
+                }
+            }
+        }
+        if !matched && !expired {
+            let why = if !known_features.contains(waiver.feature.as_str()) {
+                format!("no feature has id `{}`", waiver.feature)
+            } else {
+                format!("{} reports nothing for `{}`", waiver.rule, waiver.feature)
+            };
+            extra.push(
+                Diagnostic::new(
+                    codes::WAIVER_UNUSED,
+                    Severity::Warning,
+                    format!("waiver `{}` matches no violation: {why}", waiver.name),
+                )
+                .at(&waiver.file, waiver.rule_span.clone(), "nothing to waive")
+                .help("delete the waiver")
+                .feature(waiver.feature.clone()),
+            );
+        }
+    }
+    diagnostics.extend(extra);
+}

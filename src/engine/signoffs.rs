@@ -1,0 +1,318 @@
+//! Sign-off validation: each file must agree with where it lives, be signed
+//! by a member of its role, not be post-dated, and still match the digest of
+//! its subject and the major version of the policy it was made under.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use cel::Value as Cel;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::engine::values;
+use crate::model::config::Config;
+use crate::model::digest::digest;
+use crate::model::feature::Feature;
+use crate::model::policy::{Policy, Version};
+use crate::model::signoff::{Decision, Signoff};
+use crate::model::workspace::Workspace;
+use crate::rules::codes;
+use crate::settings::Settings;
+
+/// What the engine knows about one role's sign-off on one feature.
+#[derive(Clone, Debug)]
+pub struct SignoffState {
+    pub file: Arc<SourceFile>,
+    pub signer: String,
+    pub decision: Decision,
+    pub decision_span: Range<usize>,
+    pub date: String,
+    pub fresh: bool,
+    pub stale_reason: Option<String>,
+}
+
+/// The digest a sign-off on `feature` must carry.
+pub fn digest_feature(feature: &Feature, config: &Config) -> String {
+    digest(&feature.table, &config.digest_excludes)
+}
+
+/// The policy a sign-off by `role` is made under: the first policy (by id)
+/// with a rule that requires the role.
+pub fn policy_in_force<'a>(policies: &'a [Policy], role: &str) -> Option<&'a Policy> {
+    let mut candidates: Vec<&Policy> = policies
+        .iter()
+        .filter(|p| {
+            p.rules
+                .iter()
+                .any(|r| r.require_signoffs.iter().any(|s| s.text == role))
+        })
+        .collect();
+    candidates.sort_by(|a, b| a.id.cmp(&b.id));
+    candidates.first().copied()
+}
+
+pub fn cel_value(states: &BTreeMap<String, SignoffState>) -> Cel {
+    values::map(
+        states
+            .iter()
+            .map(|(role, s)| {
+                (
+                    role.clone(),
+                    values::map(vec![
+                        ("signer".into(), values::string(&s.signer)),
+                        ("decision".into(), values::string(s.decision.as_str())),
+                        ("date".into(), values::string(&s.date)),
+                        ("fresh".into(), Cel::Bool(s.fresh)),
+                    ]),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn common_checks(
+    workspace: &Workspace,
+    settings: &Settings,
+    signoff: &Signoff,
+    expected_subject: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let file = &signoff.file;
+    let stem = file
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".toml");
+    if signoff.subject != expected_subject {
+        out.push(
+            Diagnostic::new(
+                codes::SIGNOFF_MISMATCH,
+                Severity::Error,
+                format!("sign-off is for `{}` but sits with `{expected_subject}`", signoff.subject),
+            )
+            .at(file, signoff.subject_span.clone(), format!("expected \"{expected_subject}\""))
+            .help("a sign-off covers the subject of the directory it lives in; sign again with `policy sign`"),
+        );
+    }
+    if signoff.role != stem {
+        out.push(
+            Diagnostic::new(
+                codes::SIGNOFF_MISMATCH,
+                Severity::Error,
+                format!(
+                    "sign-off role `{}` does not match its file name `{stem}.toml`",
+                    signoff.role
+                ),
+            )
+            .at(
+                file,
+                signoff.role_span.clone(),
+                format!("file is named for `{stem}`"),
+            )
+            .help("name each sign-off file after its role: signoffs/<role>.toml"),
+        );
+    }
+    match workspace.config.roles.get(&signoff.role) {
+        None => {
+            let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
+            out.push(
+                Diagnostic::new(
+                    codes::UNKNOWN_ROLE,
+                    Severity::Error,
+                    format!("sign-off names unknown role `{}`", signoff.role),
+                )
+                .at(file, signoff.role_span.clone(), "not defined under [roles]")
+                .help(crate::model::feature::did_you_mean(
+                    &signoff.role,
+                    names.iter().copied(),
+                )),
+            );
+        }
+        Some(role)
+            if !role.members.is_empty()
+                && !role
+                    .members
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(&signoff.signer)) =>
+        {
+            let mut d = Diagnostic::new(
+                codes::SIGNOFF_MISMATCH,
+                Severity::Error,
+                format!(
+                    "`{}` is not a member of role `{}`",
+                    signoff.signer, signoff.role
+                ),
+            )
+            .at(file, signoff.signer_span.clone(), "not a member")
+            .help(format!(
+                "members of `{}`: {}",
+                role.name,
+                role.members.join(", ")
+            ));
+            if let (Some(config_file), Some(span)) = (&workspace.config.file, &role.span) {
+                d = d.related(config_file, span.clone(), "role defined here");
+            }
+            out.push(d);
+        }
+        Some(_) => {}
+    }
+    if signoff.date > settings.today {
+        out.push(
+            Diagnostic::new(
+                codes::FUTURE_SIGNOFF,
+                Severity::Error,
+                format!(
+                    "sign-off is dated {}, after today ({})",
+                    signoff.date, settings.today
+                ),
+            )
+            .at(file, signoff.date_span.clone(), "in the future")
+            .help("date a sign-off on the day the review happened"),
+        );
+    }
+}
+
+/// Validates every sign-off and returns, per feature directory, the state of
+/// each role's sign-off.
+pub fn check(
+    workspace: &Workspace,
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, BTreeMap<String, SignoffState>> {
+    let mut states = BTreeMap::new();
+    for feature in &workspace.features {
+        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
+            continue;
+        };
+        let expected_subject = format!("feature:{}", feature.id);
+        let current = digest_feature(feature, &workspace.config);
+        let mut roles = BTreeMap::new();
+        for signoff in signoffs {
+            let mut found = Vec::new();
+            common_checks(workspace, settings, signoff, &expected_subject, &mut found);
+            let mut stale_reason = None;
+            if signoff.digest != current {
+                stale_reason = Some("the feature changed since it was signed".to_string());
+                found.push(
+                    Diagnostic::new(
+                        codes::STALE_SIGNOFF,
+                        Severity::Warning,
+                        format!(
+                            "`{}` sign-off is stale: the feature changed since it was signed",
+                            signoff.role
+                        ),
+                    )
+                    .at(
+                        &signoff.file,
+                        signoff.digest_span.clone(),
+                        "digest of the content that was signed",
+                    )
+                    .related(
+                        &feature.file,
+                        feature.id_span(),
+                        format!("current digest is {current}"),
+                    )
+                    .help(format!(
+                        "review the change, then re-sign: `policy sign {} --role {}`",
+                        feature.id, signoff.role
+                    )),
+                );
+            }
+            if let Some((text, span)) = &signoff.policy {
+                match policy_major_problem(&workspace.policies, text) {
+                    Ok(()) => {}
+                    Err(problem) => {
+                        stale_reason.get_or_insert_with(|| problem.clone());
+                        found.push(
+                            Diagnostic::new(
+                                codes::STALE_SIGNOFF,
+                                Severity::Warning,
+                                format!("`{}` sign-off is stale: {problem}", signoff.role),
+                            )
+                            .at(
+                                &signoff.file,
+                                span.clone(),
+                                "signed under this policy version",
+                            )
+                            .help(format!(
+                                "re-sign under the policy in force: `policy sign {} --role {}`",
+                                feature.id, signoff.role
+                            )),
+                        );
+                    }
+                }
+            }
+            let invalid = found
+                .iter()
+                .any(|d| d.severity == Severity::Error && d.code != codes::FUTURE_SIGNOFF)
+                || signoff.date > settings.today;
+            for d in &mut found {
+                d.feature = Some(feature.id.clone());
+            }
+            out.extend(found);
+            if signoff.subject != expected_subject || signoff.role.is_empty() {
+                continue;
+            }
+            roles.insert(
+                signoff.role.clone(),
+                SignoffState {
+                    file: Arc::clone(&signoff.file),
+                    signer: signoff.signer.clone(),
+                    decision: signoff.decision,
+                    decision_span: signoff.subject_span.start..signoff.subject_span.end,
+                    date: signoff.date.to_string(),
+                    fresh: stale_reason.is_none() && !invalid,
+                    stale_reason: stale_reason
+                        .or_else(|| invalid.then(|| "the sign-off itself is invalid".to_string())),
+                },
+            );
+        }
+        states.insert(feature.dir.clone(), roles);
+    }
+    for (policy_id, signoffs) in &workspace.policy_signoffs {
+        let policy = workspace.policies.iter().find(|p| &p.id == policy_id);
+        for signoff in signoffs {
+            common_checks(
+                workspace,
+                settings,
+                signoff,
+                &format!("policy:{policy_id}"),
+                out,
+            );
+            if let Some(policy) = policy
+                && signoff.digest != digest(&policy.table, &[])
+            {
+                out.push(
+                    Diagnostic::new(
+                        codes::STALE_SIGNOFF,
+                        Severity::Warning,
+                        format!("`{}` sign-off on policy `{policy_id}` is stale: the policy changed since it was signed", signoff.role),
+                    )
+                    .at(&signoff.file, signoff.digest_span.clone(), "digest of the policy that was signed")
+                    .help(format!("review the policy change, then re-sign: `policy sign --policy {policy_id} --role {}`", signoff.role)),
+                );
+            }
+        }
+    }
+    states
+}
+
+/// `Err` with a reason when `policy = "id@version"` no longer matches the
+/// major version of the loaded policy.
+fn policy_major_problem(policies: &[Policy], text: &str) -> Result<(), String> {
+    let Some((id, version)) = text.rsplit_once('@') else {
+        return Err(format!("`{text}` is not written `policy-id@version`"));
+    };
+    let Some(signed) = Version::parse(version) else {
+        return Err(format!("`{version}` is not a semver version"));
+    };
+    match policies.iter().find(|p| p.id == id) {
+        None => Err(format!("policy `{id}` is no longer defined")),
+        Some(policy) if policy.version.major != signed.major => Err(format!(
+            "it was made under {id}@{version}, and the policy is now at major version {}",
+            policy.version.major
+        )),
+        Some(_) => Ok(()),
+    }
+}

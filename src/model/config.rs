@@ -1,0 +1,272 @@
+//! `policy.toml`: paths, roles and their members, taxonomy, sign-off options.
+//! Every field is optional; defaults apply when the file or a field is absent.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::read::{Fields, document_anchor, parse_toml};
+use crate::rules::codes;
+
+pub const DEFAULT_STAGES: &[&str] = &[
+    "concept", "design", "review", "cleared", "launched", "paused", "retired",
+];
+pub const DEFAULT_HARM_CATEGORIES: &[&str] = &[
+    "violence",
+    "self-harm",
+    "malware",
+    "cyber",
+    "bio",
+    "chem",
+    "privacy",
+    "harassment",
+    "hate",
+    "sexual-content",
+    "child-safety",
+    "misinformation",
+    "elections",
+    "fraud",
+    "weapons",
+    "extremism",
+];
+pub const DEFAULT_ROLES: &[&str] = &[
+    "safety-researcher",
+    "policy-analyst",
+    "legal-counsel",
+    "srb",
+];
+pub const RISK_TIERS: &[&str] = &["low", "medium", "high", "critical"];
+
+/// A list of values from the config with the span of each, so findings can
+/// point at the taxonomy entry or role that matters.
+#[derive(Clone, Debug, Default)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Option<Range<usize>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub name: String,
+    pub members: Vec<String>,
+    pub span: Option<Range<usize>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub features: Vec<String>,
+    pub playbooks: Vec<String>,
+    pub policies: Vec<String>,
+    pub waivers: Vec<String>,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            features: vec!["features/**/feature.toml".into()],
+            playbooks: vec!["playbooks/**/*.md".into()],
+            policies: vec!["policies/*.toml".into()],
+            waivers: vec!["waivers/**/*.toml".into()],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The parsed file, absent when defaults apply.
+    pub file: Option<Arc<SourceFile>>,
+    pub paths: Paths,
+    pub roles: BTreeMap<String, Role>,
+    pub stages: Vec<Spanned<String>>,
+    pub harm_categories: Vec<Spanned<String>>,
+    pub digest_excludes: Vec<String>,
+    pub verify_authors: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            file: None,
+            paths: Paths::default(),
+            roles: DEFAULT_ROLES
+                .iter()
+                .map(|r| {
+                    (
+                        r.to_string(),
+                        Role {
+                            name: r.to_string(),
+                            members: Vec::new(),
+                            span: None,
+                        },
+                    )
+                })
+                .collect(),
+            stages: DEFAULT_STAGES
+                .iter()
+                .map(|s| Spanned {
+                    value: s.to_string(),
+                    span: None,
+                })
+                .collect(),
+            harm_categories: DEFAULT_HARM_CATEGORIES
+                .iter()
+                .map(|s| Spanned {
+                    value: s.to_string(),
+                    span: None,
+                })
+                .collect(),
+            digest_excludes: vec!["stage".into()],
+            verify_authors: true,
+        }
+    }
+}
+
+impl Config {
+    pub fn stage_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.stages.iter().map(|s| s.value.as_str())
+    }
+
+    pub fn harm_category_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.harm_categories.iter().map(|s| s.value.as_str())
+    }
+
+    pub fn stage_span(&self, stage: &str) -> Option<Range<usize>> {
+        self.stages
+            .iter()
+            .find(|s| s.value == stage)
+            .and_then(|s| s.span.clone())
+    }
+
+    /// Parses `policy.toml`. Problems are returned as diagnostics marked as
+    /// configuration errors; the config returned holds whatever was valid.
+    pub fn parse(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
+        let mut config = Config {
+            file: Some(Arc::clone(file)),
+            ..Config::default()
+        };
+        let table = match parse_toml(file) {
+            Ok(table) => table,
+            Err(mut diagnostic) => {
+                diagnostic.config = true;
+                return (config, vec![diagnostic]);
+            }
+        };
+        let mut fields = Fields::new(file, &table, document_anchor(file), "policy.toml").config();
+        fields.deny_unknown(&["paths", "roles", "taxonomy", "signoff"]);
+
+        if let Some((paths, _)) = fields.table("paths", false) {
+            let mut sub = Fields::new(file, paths, 0..0, "[paths]").config();
+            sub.deny_unknown(&["features", "playbooks", "policies", "waivers"]);
+            for (key, slot) in [
+                ("features", &mut config.paths.features),
+                ("playbooks", &mut config.paths.playbooks),
+                ("policies", &mut config.paths.policies),
+                ("waivers", &mut config.paths.waivers),
+            ] {
+                if let Some((globs, _)) = sub.strings(key, false) {
+                    let mut kept = Vec::new();
+                    for (glob, node) in globs {
+                        if escapes_root(glob) {
+                            sub.push(
+                                Diagnostic::new(
+                                    codes::ESCAPES_REPOSITORY,
+                                    Severity::Error,
+                                    format!("path glob `{glob}` leaves the repository"),
+                                )
+                                .at(file, node.span.clone(), "absolute or `..` path")
+                                .help("globs are relative to the directory of policy.toml and may not climb out of it"),
+                            );
+                        } else if let Err(error) = globset::Glob::new(glob) {
+                            sub.invalid(
+                                node,
+                                format!("invalid glob `{glob}`: {}", error.kind()),
+                                "invalid glob",
+                            );
+                        } else {
+                            kept.push(glob.to_string());
+                        }
+                    }
+                    *slot = kept;
+                }
+            }
+            fields.diagnostics.extend(sub.finish());
+        }
+
+        if let Some((roles, _)) = fields.table("roles", false) {
+            config.roles.clear();
+            for entry in &roles.entries {
+                let Some(role_table) = entry.node.value.as_table() else {
+                    fields.wrong_type(
+                        &format!("roles.{}", entry.key),
+                        &entry.node,
+                        "a table with `members`",
+                    );
+                    continue;
+                };
+                let mut sub =
+                    Fields::new(file, role_table, entry.key_span.clone(), "a role").config();
+                sub.deny_unknown(&["members", "description"]);
+                let _ = sub.string("description", false);
+                let members = sub
+                    .strings("members", true)
+                    .map(|(m, _)| m.into_iter().map(|(s, _)| s.to_string()).collect())
+                    .unwrap_or_default();
+                fields.diagnostics.extend(sub.finish());
+                config.roles.insert(
+                    entry.key.clone(),
+                    Role {
+                        name: entry.key.clone(),
+                        members,
+                        span: Some(entry.key_span.clone()),
+                    },
+                );
+            }
+        }
+
+        if let Some((taxonomy, _)) = fields.table("taxonomy", false) {
+            let mut sub = Fields::new(file, taxonomy, 0..0, "[taxonomy]").config();
+            sub.deny_unknown(&["stages", "harm_categories"]);
+            if let Some((stages, _)) = sub.strings("stages", false) {
+                config.stages = stages
+                    .into_iter()
+                    .map(|(s, n)| Spanned {
+                        value: s.to_string(),
+                        span: Some(n.span.clone()),
+                    })
+                    .collect();
+            }
+            if let Some((categories, _)) = sub.strings("harm_categories", false) {
+                config.harm_categories = categories
+                    .into_iter()
+                    .map(|(s, n)| Spanned {
+                        value: s.to_string(),
+                        span: Some(n.span.clone()),
+                    })
+                    .collect();
+            }
+            fields.diagnostics.extend(sub.finish());
+        }
+
+        if let Some((signoff, _)) = fields.table("signoff", false) {
+            let mut sub = Fields::new(file, signoff, 0..0, "[signoff]").config();
+            sub.deny_unknown(&["digest_excludes", "verify_authors"]);
+            if let Some((excludes, _)) = sub.strings("digest_excludes", false) {
+                config.digest_excludes = excludes.into_iter().map(|(s, _)| s.to_string()).collect();
+            }
+            if let Some((verify, _)) = sub.boolean("verify_authors") {
+                config.verify_authors = verify;
+            }
+            fields.diagnostics.extend(sub.finish());
+        }
+        (config, fields.finish())
+    }
+}
+
+/// True for an absolute path or one that climbs out with `..`.
+pub fn escapes_root(path: &str) -> bool {
+    path.starts_with('/')
+        || path.starts_with('\\')
+        || path.get(1..2) == Some(":")
+        || path.split(['/', '\\']).any(|part| part == "..")
+}

@@ -1,0 +1,265 @@
+//! Policies: a versioned set of rules. Expressions are compiled by the
+//! engine; this module reads the file's shape.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::read::{Fields, document_anchor, parse_toml};
+use crate::model::tree::Table;
+use crate::rules::codes;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+    pub text: String,
+}
+
+impl Version {
+    /// Parses `MAJOR.MINOR.PATCH` with an optional `-pre` / `+build` suffix.
+    pub fn parse(text: &str) -> Option<Version> {
+        let core = text.split(['-', '+']).next()?;
+        let mut parts = core.split('.');
+        let mut number = || -> Option<u64> {
+            let part = parts.next()?;
+            if part.is_empty() || (part.len() > 1 && part.starts_with('0')) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let version = Version {
+            major: number()?,
+            minor: number()?,
+            patch: number()?,
+            text: text.to_string(),
+        };
+        parts.next().is_none().then_some(version)
+    }
+}
+
+/// A string field with its span, for expressions and labels.
+#[derive(Clone, Debug)]
+pub struct SpannedText {
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub code: String,
+    pub code_span: Range<usize>,
+    pub title: String,
+    pub severity: Severity,
+    pub when: Option<SpannedText>,
+    pub assert: Option<SpannedText>,
+    pub require_signoffs: Vec<SpannedText>,
+    pub at: Option<SpannedText>,
+    pub message: Option<String>,
+    pub help: Option<String>,
+    /// The whole `[[rules]]` table, for labels that point at the rule.
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub id: String,
+    pub version: Version,
+    pub version_span: Range<usize>,
+    pub title: String,
+    pub owners: Vec<SpannedText>,
+    pub rules: Vec<Rule>,
+    pub file: Arc<SourceFile>,
+    pub table: Arc<Table>,
+    /// True for the pack compiled into the binary.
+    pub builtin: bool,
+}
+
+const POLICY_FIELDS: &[&str] = &["id", "version", "title", "owners", "description"];
+const RULE_FIELDS: &[&str] = &[
+    "code",
+    "title",
+    "severity",
+    "when",
+    "assert",
+    "require_signoffs",
+    "at",
+    "message",
+    "help",
+];
+
+pub fn parse(file: &Arc<SourceFile>) -> (Option<Policy>, Vec<Diagnostic>) {
+    let table = match parse_toml(file) {
+        Ok(table) => table,
+        Err(mut d) => {
+            d.config = true;
+            return (None, vec![d]);
+        }
+    };
+    let mut fields = Fields::new(file, &table, document_anchor(file), "policy file").config();
+    fields.deny_unknown(&["policy", "rules"]);
+    let mut header = None;
+    if let Some((policy_table, node)) = fields.table("policy", true) {
+        let mut sub = Fields::new(file, policy_table, node.span.clone(), "[policy]").config();
+        sub.deny_unknown(POLICY_FIELDS);
+        let id = sub.string("id", true).map(|(s, _)| s.to_string());
+        let _ = sub.string("description", false);
+        let version = match sub.string("version", true) {
+            Some((text, node)) => match Version::parse(text) {
+                Some(v) => Some((v, node.span.clone())),
+                None => {
+                    sub.invalid(
+                        node,
+                        format!("policy version `{text}` is not semver"),
+                        "expected MAJOR.MINOR.PATCH, e.g. \"3.1.0\"",
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let title = sub
+            .string("title", false)
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_default();
+        let owners = sub
+            .strings("owners", false)
+            .map(|(items, _)| {
+                items
+                    .into_iter()
+                    .map(|(s, n)| SpannedText {
+                        text: s.to_string(),
+                        span: n.span.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        fields.diagnostics.extend(sub.finish());
+        if let (Some(id), Some((version, version_span))) = (id, version) {
+            header = Some((id, version, version_span, title, owners));
+        }
+    }
+
+    let mut rules = Vec::new();
+    if let Some(node) = table.get("rules") {
+        match &node.value {
+            crate::model::tree::Value::Array(items) => {
+                for item in items {
+                    let Some(rule_table) = item.value.as_table() else {
+                        fields.wrong_type("rules", item, "a table ([[rules]])");
+                        continue;
+                    };
+                    let (rule, diagnostics) = parse_rule(file, rule_table, item.span.clone());
+                    fields.diagnostics.extend(diagnostics);
+                    rules.extend(rule);
+                }
+            }
+            _ => fields.wrong_type("rules", node, "an array of tables ([[rules]])"),
+        }
+    }
+    let diagnostics = fields.finish();
+    let policy = header.map(|(id, version, version_span, title, owners)| Policy {
+        id,
+        version,
+        version_span,
+        title,
+        owners,
+        rules,
+        file: Arc::clone(file),
+        table: Arc::new(table),
+        builtin: false,
+    });
+    (policy, diagnostics)
+}
+
+fn parse_rule(
+    file: &Arc<SourceFile>,
+    table: &Table,
+    span: Range<usize>,
+) -> (Option<Rule>, Vec<Diagnostic>) {
+    let mut fields = Fields::new(file, table, span.clone(), "rule").config();
+    fields.deny_unknown(RULE_FIELDS);
+    let code = fields
+        .string("code", true)
+        .map(|(s, n)| (s.to_string(), n.span.clone()));
+    let title = fields
+        .string("title", true)
+        .map(|(s, _)| s.to_string())
+        .unwrap_or_default();
+    let severity = match fields.string("severity", false) {
+        None => Severity::Error,
+        Some((text, node)) => Severity::parse(text).unwrap_or_else(|| {
+            fields.invalid(
+                node,
+                format!("unknown severity `{text}`"),
+                "expected error, warning or note",
+            );
+            Severity::Error
+        }),
+    };
+    let spanned = |fields: &mut Fields, key: &str| {
+        fields.string(key, false).map(|(s, n)| SpannedText {
+            text: s.to_string(),
+            span: n.span.clone(),
+        })
+    };
+    let when = spanned(&mut fields, "when");
+    let assert = spanned(&mut fields, "assert");
+    let at = spanned(&mut fields, "at");
+    let message = spanned(&mut fields, "message").map(|s| s.text);
+    let help = spanned(&mut fields, "help").map(|s| s.text);
+    let require_signoffs: Vec<SpannedText> = fields
+        .strings("require_signoffs", false)
+        .map(|(items, _)| {
+            items
+                .into_iter()
+                .map(|(s, n)| SpannedText {
+                    text: s.to_string(),
+                    span: n.span.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if assert.is_none() && table.get("require_signoffs").is_none() {
+        let anchor = code.as_ref().map_or(span.clone(), |(_, s)| s.clone());
+        fields.push(
+            Diagnostic::new(
+                codes::SCHEMA,
+                Severity::Error,
+                "rule has neither `assert` nor `require_signoffs`",
+            )
+            .at(file, anchor, "this rule checks nothing")
+            .help(
+                "add `assert = \"<CEL expression>\"`, `require_signoffs = [\"<role>\"]`, or both",
+            ),
+        );
+    }
+    let rule = code.map(|(code, code_span)| Rule {
+        code,
+        code_span,
+        title,
+        severity,
+        when,
+        assert,
+        require_signoffs,
+        at,
+        message,
+        help,
+        span,
+    });
+    (rule, fields.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    #[test]
+    fn semver_parsing() {
+        assert_eq!(Version::parse("3.1.0").map(|v| v.major), Some(3));
+        assert!(Version::parse("3.1").is_none());
+        assert!(Version::parse("03.1.0").is_none());
+        assert!(Version::parse("1.0.0-rc.1").is_some());
+    }
+}

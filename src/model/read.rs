@@ -1,0 +1,342 @@
+//! Decoding bytes into text and reading typed fields out of spanned TOML
+//! tables. Every problem becomes a diagnostic; nothing here stops at the
+//! first one.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::tree::{self, Node, Table, Value};
+use crate::rules::codes;
+
+/// Turns raw bytes into a [`SourceFile`], or a diagnostic saying why the
+/// bytes are not a text file. A UTF-8 byte-order mark is kept in the text
+/// (so offsets stay true to the file) and skipped by the parsers.
+pub fn decode(path: &str, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diagnostic> {
+    let looks_binary = bytes.iter().take(8192).any(|b| *b == 0);
+    match String::from_utf8(bytes) {
+        Ok(text) if !looks_binary => Ok(SourceFile::new(path, text)),
+        Ok(text) => Err(encoding_error(
+            path,
+            &text,
+            0,
+            "file contains NUL bytes: it looks binary",
+        )),
+        Err(error) => {
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let offset = text[..]
+                .char_indices()
+                .nth(
+                    String::from_utf8_lossy(&error.as_bytes()[..valid_up_to])
+                        .chars()
+                        .count(),
+                )
+                .map_or(text.len(), |(i, _)| i);
+            Err(encoding_error(
+                path,
+                &text,
+                offset,
+                &format!("file is not valid UTF-8 (first invalid byte at offset {valid_up_to})"),
+            ))
+        }
+    }
+}
+
+fn encoding_error(path: &str, lossy: &str, offset: usize, message: &str) -> Diagnostic {
+    let printable: String = lossy
+        .chars()
+        .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
+        .collect();
+    let file = SourceFile::new(path, printable);
+    let end = file.text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    Diagnostic::new(codes::INVALID_ENCODING, Severity::Error, message)
+        .at(&file, offset..end, "here")
+        .help("policy files must be UTF-8 text; remove the file from the configured paths or re-save it as UTF-8")
+}
+
+/// Byte length of a leading UTF-8 byte-order mark, if any.
+pub fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') { 3 } else { 0 }
+}
+
+/// Parses a whole file as TOML, reporting a syntax error as `PL001`.
+pub fn parse_toml(file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
+    let skip = bom_len(&file.text);
+    tree::parse_document(&file.text[skip..], skip).map_err(|error| syntax_diagnostic(file, error))
+}
+
+pub fn syntax_diagnostic(file: &Arc<SourceFile>, error: tree::SyntaxError) -> Diagnostic {
+    let mut span = error.span;
+    if span.is_empty() {
+        // Widen an empty span to the character under it so the snippet shows
+        // a caret on the offending place.
+        let start = crate::model::floor_char_boundary(&file.text, span.start);
+        let end = file.text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+        span = start..end;
+    }
+    let (first, rest) = match error.message.split_once('\n') {
+        Some((first, rest)) => (first.to_string(), Some(rest.trim().to_string())),
+        None => (error.message.clone(), None),
+    };
+    Diagnostic::new(
+        codes::INVALID_TOML,
+        Severity::Error,
+        format!("invalid TOML: {first}"),
+    )
+    .at(file, span, first)
+    .maybe_help(rest.filter(|r| !r.is_empty()))
+}
+
+/// Reads typed fields from a table, collecting every schema problem.
+pub struct Fields<'a> {
+    pub file: &'a Arc<SourceFile>,
+    pub table: &'a Table,
+    /// Where a missing field is reported: the table header or the file start.
+    pub anchor: Range<usize>,
+    /// What kind of file this is, for messages ("sign-off", "policy").
+    pub what: &'static str,
+    pub diagnostics: Vec<Diagnostic>,
+    pub config: bool,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(
+        file: &'a Arc<SourceFile>,
+        table: &'a Table,
+        anchor: Range<usize>,
+        what: &'static str,
+    ) -> Self {
+        Fields {
+            file,
+            table,
+            anchor,
+            what,
+            diagnostics: Vec::new(),
+            config: false,
+        }
+    }
+
+    pub fn config(mut self) -> Self {
+        self.config = true;
+        self
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn missing(&mut self, key: &str, expected: &str) {
+        let diagnostic = Diagnostic::new(
+            codes::SCHEMA,
+            Severity::Error,
+            format!("{} is missing required field `{key}`", self.what),
+        )
+        .at(
+            self.file,
+            self.anchor.clone(),
+            format!("add `{key} = …` ({expected})"),
+        );
+        self.push(diagnostic);
+    }
+
+    pub fn wrong_type(&mut self, key: &str, node: &Node, expected: &str) {
+        let diagnostic = Diagnostic::new(
+            codes::SCHEMA,
+            Severity::Error,
+            format!(
+                "`{key}` must be {expected}, found {}",
+                node.value.type_name()
+            ),
+        )
+        .at(self.file, node.span.clone(), format!("expected {expected}"));
+        self.push(diagnostic);
+    }
+
+    pub fn invalid(&mut self, node: &Node, message: String, label: impl Into<String>) {
+        let diagnostic = Diagnostic::new(codes::SCHEMA, Severity::Error, message).at(
+            self.file,
+            node.span.clone(),
+            label,
+        );
+        self.push(diagnostic);
+    }
+
+    pub fn node(&self, key: &str) -> Option<&'a Node> {
+        self.table.get(key)
+    }
+
+    pub fn string(&mut self, key: &str, required: bool) -> Option<(&'a str, &'a Node)> {
+        match self.table.get(key) {
+            None => {
+                if required {
+                    self.missing(key, "a string");
+                }
+                None
+            }
+            Some(node) => match &node.value {
+                Value::String(s) => Some((s.as_str(), node)),
+                _ => {
+                    self.wrong_type(key, node, "a string");
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn integer(&mut self, key: &str, required: bool) -> Option<(i64, &'a Node)> {
+        match self.table.get(key) {
+            None => {
+                if required {
+                    self.missing(key, "an integer");
+                }
+                None
+            }
+            Some(node) => match &node.value {
+                Value::Integer(i) => Some((*i, node)),
+                _ => {
+                    self.wrong_type(key, node, "an integer");
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn strings(
+        &mut self,
+        key: &str,
+        required: bool,
+    ) -> Option<(Vec<(&'a str, &'a Node)>, &'a Node)> {
+        match self.table.get(key) {
+            None => {
+                if required {
+                    self.missing(key, "an array of strings");
+                }
+                None
+            }
+            Some(node) => match &node.value {
+                Value::Array(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        match &item.value {
+                            Value::String(s) => out.push((s.as_str(), item)),
+                            _ => self.wrong_type(key, item, "a string (in this array)"),
+                        }
+                    }
+                    Some((out, node))
+                }
+                _ => {
+                    self.wrong_type(key, node, "an array of strings");
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn table(&mut self, key: &str, required: bool) -> Option<(&'a Table, &'a Node)> {
+        match self.table.get(key) {
+            None => {
+                if required {
+                    self.missing(key, "a table");
+                }
+                None
+            }
+            Some(node) => match &node.value {
+                Value::Table(t) => Some((t, node)),
+                _ => {
+                    self.wrong_type(key, node, "a table");
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str) -> Option<(bool, &'a Node)> {
+        let node = self.table.get(key)?;
+        match &node.value {
+            Value::Boolean(b) => Some((*b, node)),
+            _ => {
+                self.wrong_type(key, node, "a boolean");
+                None
+            }
+        }
+    }
+
+    /// A civil date, written as a TOML local date (`2026-11-20`) or a string.
+    pub fn date(&mut self, key: &str, required: bool) -> Option<(jiff::civil::Date, &'a Node)> {
+        let node = match self.table.get(key) {
+            None => {
+                if required {
+                    self.missing(key, "a date like 2026-11-20");
+                }
+                return None;
+            }
+            Some(node) => node,
+        };
+        let text = match &node.value {
+            Value::Datetime(d) if d.time.is_none() && d.date.is_some() => d.to_string(),
+            Value::String(s) => s.clone(),
+            _ => {
+                self.wrong_type(key, node, "a date like 2026-11-20");
+                return None;
+            }
+        };
+        match text.parse::<jiff::civil::Date>() {
+            Ok(date) => Some((date, node)),
+            Err(_) => {
+                self.invalid(
+                    node,
+                    format!("`{key}` is not a valid date"),
+                    "expected YYYY-MM-DD",
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports keys outside `known`, with a did-you-mean.
+    pub fn deny_unknown(&mut self, known: &[&str]) {
+        for entry in &self.table.entries {
+            if known.contains(&entry.key.as_str()) {
+                continue;
+            }
+            let suggestion = crate::rules::suggest(&entry.key, known.iter().copied());
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`? Known fields: {}", known.join(", ")),
+                None => format!("known fields: {}", known.join(", ")),
+            };
+            let diagnostic = Diagnostic::new(
+                codes::UNKNOWN_KEY,
+                Severity::Error,
+                format!("unknown field `{}` in {}", entry.key, self.what),
+            )
+            .at(self.file, entry.key_span.clone(), "not a known field")
+            .help(help);
+            self.push(diagnostic);
+        }
+    }
+
+    pub fn finish(self) -> Vec<Diagnostic> {
+        let config = self.config;
+        self.diagnostics
+            .into_iter()
+            .map(|mut d| {
+                d.config |= config;
+                d
+            })
+            .collect()
+    }
+}
+
+/// Where to report a field missing from a whole document: the first line.
+pub fn document_anchor(file: &SourceFile) -> Range<usize> {
+    let start = bom_len(&file.text);
+    let end = file.lines.line_end(&file.text, 0).max(start);
+    start..end
+}

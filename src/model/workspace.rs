@@ -1,0 +1,341 @@
+//! Loading a whole repository snapshot: list once, classify paths by the
+//! configured globs, read and parse files in parallel, and keep every problem
+//! as a diagnostic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::config::Config;
+use crate::model::feature::{self, Feature};
+use crate::model::playbook::{self, Playbook};
+use crate::model::policy::{self, Policy};
+use crate::model::read::{decode, parse_toml};
+use crate::model::signoff::{self, Signoff, Waiver};
+use crate::rules::codes;
+use crate::source::{EntryKind, ReadError, Snapshot, SnapshotEntry};
+
+/// Where the policies in force came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicySource {
+    Repository,
+    BuiltIn,
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub config: Config,
+    /// Sorted by manifest path.
+    pub features: Vec<Feature>,
+    /// Sorted by path.
+    pub playbooks: Vec<Playbook>,
+    /// Sorted by path.
+    pub policies: Vec<Policy>,
+    pub policy_source: PolicySource,
+    /// Sign-offs by the directory of the feature they sit beside.
+    pub feature_signoffs: BTreeMap<String, Vec<Signoff>>,
+    /// Sign-offs of policies, by policy id (from their directory).
+    pub policy_signoffs: BTreeMap<String, Vec<Signoff>>,
+    pub waivers: Vec<Waiver>,
+    /// Every dotted field path used by any manifest (`monitoring.toxicity`).
+    pub field_paths: BTreeSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Feature,
+    Playbook,
+    Policy,
+    Waiver,
+    FeatureSignoff,
+    PolicySignoff,
+}
+
+fn globset(globs: &[String]) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        if let Ok(glob) = GlobBuilder::new(glob).literal_separator(true).build() {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Loads everything. Files come from `snapshot`; policies come from
+/// `policy_snapshot` (the merge-base in range mode, else the same snapshot).
+pub fn load(
+    snapshot: &dyn Snapshot,
+    policy_snapshot: &dyn Snapshot,
+    prefix: &str,
+    config: Config,
+) -> Workspace {
+    let mut diagnostics = Vec::new();
+    let entries = match snapshot.list(prefix) {
+        Ok(entries) => entries,
+        Err(error) => {
+            diagnostics.push(Diagnostic::new(
+                codes::INVALID_ENCODING,
+                Severity::Error,
+                format!("could not list the {}: {error}", snapshot.describe()),
+            ));
+            Vec::new()
+        }
+    };
+    let relative = |path: &str| path.strip_prefix(prefix).unwrap_or(path).to_string();
+    let features = globset(&config.paths.features);
+    let playbooks = globset(&config.paths.playbooks);
+    let policies = globset(&config.paths.policies);
+    let waivers = globset(&config.paths.waivers);
+    let policy_signoffs = globset(&["policies/signoffs/*/*.toml".to_string()]);
+
+    let mut classified: Vec<(SnapshotEntry, Kind)> = Vec::new();
+    let mut feature_dirs = BTreeSet::new();
+    for entry in &entries {
+        let rel = relative(&entry.path);
+        let kind = if features.is_match(&rel) {
+            if let Some((dir, _)) = entry.path.rsplit_once('/') {
+                feature_dirs.insert(dir.to_string());
+            }
+            Kind::Feature
+        } else if playbooks.is_match(&rel) {
+            Kind::Playbook
+        } else if waivers.is_match(&rel) {
+            Kind::Waiver
+        } else if policy_signoffs.is_match(&rel) {
+            Kind::PolicySignoff
+        } else {
+            continue;
+        };
+        classified.push((entry.clone(), kind));
+    }
+    for entry in &entries {
+        if let Some((dir, name)) = entry.path.rsplit_once('/')
+            && name.ends_with(".toml")
+            && let Some(feature_dir) = dir.strip_suffix("/signoffs")
+            && feature_dirs.contains(feature_dir)
+        {
+            classified.push((entry.clone(), Kind::FeatureSignoff));
+        }
+    }
+
+    // Policies may come from another snapshot (the merge-base).
+    let policy_entries: Vec<SnapshotEntry> = if std::ptr::addr_eq(snapshot, policy_snapshot) {
+        entries
+            .iter()
+            .filter(|e| policies.is_match(relative(&e.path)))
+            .cloned()
+            .collect()
+    } else {
+        match policy_snapshot.list(prefix) {
+            Ok(list) => list
+                .into_iter()
+                .filter(|e| policies.is_match(relative(&e.path)))
+                .collect(),
+            Err(error) => {
+                diagnostics.push(Diagnostic::new(
+                    codes::INVALID_ENCODING,
+                    Severity::Error,
+                    format!(
+                        "could not list policies in the {}: {error}",
+                        policy_snapshot.describe()
+                    ),
+                ));
+                Vec::new()
+            }
+        }
+    };
+
+    enum Parsed {
+        Feature(Option<Feature>),
+        Playbook(Option<Playbook>),
+        Policy(Option<Policy>),
+        Waiver(Option<Waiver>),
+        FeatureSignoff(Option<Signoff>),
+        PolicySignoff(String, Option<Signoff>),
+    }
+
+    let read_one = |source: &dyn Snapshot,
+                    entry: &SnapshotEntry|
+     -> Result<Arc<SourceFile>, Diagnostic> {
+        if let EntryKind::EscapingSymlink { target } = &entry.kind {
+            let file = SourceFile::new(entry.path.clone(), format!("{} -> {target}", entry.path));
+            let len = file.text.len();
+            return Err(Diagnostic::new(
+                codes::ESCAPES_REPOSITORY,
+                Severity::Error,
+                format!(
+                    "`{}` is a symbolic link that leads outside the repository",
+                    entry.path
+                ),
+            )
+            .at(&file, 0..len, "not followed")
+            .help(
+                "replace the link with the file itself; links out of the repository are never read",
+            ));
+        }
+        match source.read(&entry.path) {
+            Ok(bytes) => decode(&entry.path, bytes),
+            Err(ReadError::TooLarge { size }) => {
+                let file = SourceFile::new(entry.path.clone(), String::new());
+                Err(Diagnostic::new(
+                    codes::FILE_TOO_LARGE,
+                    Severity::Error,
+                    format!(
+                        "`{}` is {size} bytes, over the {} byte limit",
+                        entry.path,
+                        crate::source::MAX_FILE_BYTES
+                    ),
+                )
+                .at(&file, 0..0, "")
+                .help("manifests, policies and playbooks are small hand-written files; move bulk data elsewhere"))
+            }
+            Err(ReadError::Io(error)) => {
+                let file = SourceFile::new(entry.path.clone(), String::new());
+                Err(Diagnostic::new(
+                    codes::INVALID_ENCODING,
+                    Severity::Error,
+                    format!("could not read `{}`: {error}", entry.path),
+                )
+                .at(&file, 0..0, ""))
+            }
+        }
+    };
+
+    let config_ref = &config;
+    let mut work: Vec<(&SnapshotEntry, Kind, bool)> =
+        classified.iter().map(|(e, k)| (e, *k, false)).collect();
+    work.extend(policy_entries.iter().map(|e| (e, Kind::Policy, true)));
+    let results: Vec<(Parsed, Vec<Diagnostic>)> = work
+        .par_iter()
+        .map(|(entry, kind, from_policy_snapshot)| {
+            let source = if *from_policy_snapshot {
+                policy_snapshot
+            } else {
+                snapshot
+            };
+            let file = match read_one(source, entry) {
+                Ok(file) => file,
+                Err(mut diagnostic) => {
+                    diagnostic.config = *kind == Kind::Policy;
+                    let parsed = match kind {
+                        Kind::Feature => Parsed::Feature(None),
+                        Kind::Playbook => Parsed::Playbook(None),
+                        Kind::Policy => Parsed::Policy(None),
+                        Kind::Waiver => Parsed::Waiver(None),
+                        Kind::FeatureSignoff => Parsed::FeatureSignoff(None),
+                        Kind::PolicySignoff => Parsed::PolicySignoff(String::new(), None),
+                    };
+                    return (parsed, vec![diagnostic]);
+                }
+            };
+            match kind {
+                Kind::Feature => {
+                    let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+                    match parse_toml(&file) {
+                        Ok(table) => {
+                            let (feature, diagnostics) =
+                                feature::parse(&file, table, dir, config_ref);
+                            (Parsed::Feature(feature), diagnostics)
+                        }
+                        Err(diagnostic) => (Parsed::Feature(None), vec![diagnostic]),
+                    }
+                }
+                Kind::Playbook => {
+                    let (playbook, diagnostics) = playbook::parse(&file);
+                    (Parsed::Playbook(playbook), diagnostics)
+                }
+                Kind::Policy => {
+                    let (policy, diagnostics) = policy::parse(&file);
+                    (Parsed::Policy(policy), diagnostics)
+                }
+                Kind::Waiver => {
+                    let (waiver, diagnostics) = signoff::parse_waiver(&file);
+                    (Parsed::Waiver(waiver), diagnostics)
+                }
+                Kind::FeatureSignoff => {
+                    let (signoff, diagnostics) = signoff::parse_signoff(&file);
+                    (Parsed::FeatureSignoff(signoff), diagnostics)
+                }
+                Kind::PolicySignoff => {
+                    let id = entry
+                        .path
+                        .rsplit('/')
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_string();
+                    let (signoff, diagnostics) = signoff::parse_signoff(&file);
+                    (Parsed::PolicySignoff(id, signoff), diagnostics)
+                }
+            }
+        })
+        .collect();
+
+    let mut workspace = Workspace {
+        config,
+        features: Vec::new(),
+        playbooks: Vec::new(),
+        policies: Vec::new(),
+        policy_source: PolicySource::Repository,
+        feature_signoffs: BTreeMap::new(),
+        policy_signoffs: BTreeMap::new(),
+        waivers: Vec::new(),
+        field_paths: BTreeSet::new(),
+        diagnostics,
+    };
+    for (parsed, diagnostics) in results {
+        workspace.diagnostics.extend(diagnostics);
+        match parsed {
+            Parsed::Feature(Some(f)) => workspace.features.push(f),
+            Parsed::Playbook(Some(p)) => workspace.playbooks.push(p),
+            Parsed::Policy(Some(p)) => workspace.policies.push(p),
+            Parsed::Waiver(Some(w)) => workspace.waivers.push(w),
+            Parsed::FeatureSignoff(Some(s)) => {
+                let dir = s
+                    .file
+                    .path
+                    .rsplit_once("/signoffs/")
+                    .map_or(String::new(), |(d, _)| d.to_string());
+                workspace.feature_signoffs.entry(dir).or_default().push(s);
+            }
+            Parsed::PolicySignoff(id, Some(s)) => {
+                workspace.policy_signoffs.entry(id).or_default().push(s)
+            }
+            _ => {}
+        }
+    }
+    if policy_entries.is_empty() {
+        workspace.policy_source = PolicySource::BuiltIn;
+        for (name, text) in crate::pack::POLICIES {
+            let file = SourceFile::new(crate::pack::display_path(name), *text);
+            let (policy, diagnostics) = policy::parse(&file);
+            workspace.diagnostics.extend(diagnostics);
+            if let Some(mut policy) = policy {
+                policy.builtin = true;
+                workspace.policies.push(policy);
+            }
+        }
+    }
+    for feature in &workspace.features {
+        collect_paths(&feature.table, "", &mut workspace.field_paths);
+    }
+    workspace
+}
+
+fn collect_paths(table: &crate::model::tree::Table, prefix: &str, out: &mut BTreeSet<String>) {
+    for entry in &table.entries {
+        let path = if prefix.is_empty() {
+            entry.key.clone()
+        } else {
+            format!("{prefix}.{}", entry.key)
+        };
+        if let crate::model::tree::Value::Table(inner) = &entry.node.value {
+            collect_paths(inner, &path, out);
+        }
+        out.insert(path);
+    }
+}

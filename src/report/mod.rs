@@ -1,0 +1,41 @@
+//! Output formats. Each renders an [`Outcome`](crate::engine::Outcome) into a
+//! string; the binary decides where it goes.
+
+pub mod human;
+pub mod json;
+
+use crate::diagnostic::Severity;
+use crate::engine::Outcome;
+use crate::model::workspace::PolicySource;
+
+/// `2 errors, 1 warning in 3 of 41 features`, plus where the policies came
+/// from when they are the built-in pack.
+pub fn summary_line(outcome: &Outcome) -> String {
+    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut parts = vec![
+        count(outcome.count(Severity::Error), "error"),
+        count(outcome.count(Severity::Warning), "warning"),
+    ];
+    let notes = outcome.count(Severity::Note);
+    if notes > 0 {
+        parts.push(count(notes, "note"));
+    }
+    let mut line = format!(
+        "{} in {} of {} feature{}",
+        parts.join(", "),
+        outcome.features_with_findings(),
+        outcome.features_checked,
+        if outcome.features_checked == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    if outcome.features_checked != outcome.features_total {
+        line.push_str(&format!(" ({} in the repository)", outcome.features_total));
+    }
+    if outcome.policy_source == PolicySource::BuiltIn {
+        line.push_str("; no policies in this repository, checked against the built-in policy pack");
+    }
+    line
+}

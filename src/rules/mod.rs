@@ -1,0 +1,191 @@
+//! Built-in checks (codes `PL…`). Each check is declared in its own module,
+//! whose doc comment is the text `policy explain` prints, in a fixed shape:
+//! what it checks, why it matters, an example, the fix.
+
+use crate::diagnostic::Severity;
+
+/// A built-in check: its code, its name, its default severity and its doc.
+#[derive(Debug)]
+pub struct Check {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub doc: &'static str,
+}
+
+macro_rules! declare_check {
+    ($(#[doc = $doc:literal])* $name:ident, $check:ident = ($code:literal, $slug:literal, $severity:ident);) => {
+        pub const $name: &str = $code;
+        pub const $check: $crate::rules::Check = $crate::rules::Check {
+            code: $code,
+            name: $slug,
+            severity: $crate::diagnostic::Severity::$severity,
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+mod conditional_without_conditions;
+mod duplicate_id;
+mod duplicate_rule_code;
+mod escapes_repository;
+mod file_too_large;
+mod future_signoff;
+mod id_mismatch;
+mod invalid_encoding;
+mod invalid_expression;
+mod invalid_toml;
+mod outdated_playbook;
+mod playbook_missing_section;
+mod playbook_not_followed;
+mod schema;
+mod signoff_mismatch;
+mod stale_signoff;
+mod unknown_feature_field;
+mod unknown_harm_category;
+mod unknown_key;
+mod unknown_playbook;
+mod unknown_role;
+mod unknown_stage;
+mod waived;
+mod waiver_expired;
+mod waiver_unused;
+pub mod codes {
+    pub use super::conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS;
+    pub use super::duplicate_id::DUPLICATE_ID;
+    pub use super::duplicate_rule_code::DUPLICATE_RULE_CODE;
+    pub use super::escapes_repository::ESCAPES_REPOSITORY;
+    pub use super::file_too_large::FILE_TOO_LARGE;
+    pub use super::future_signoff::FUTURE_SIGNOFF;
+    pub use super::id_mismatch::ID_MISMATCH;
+    pub use super::invalid_encoding::INVALID_ENCODING;
+    pub use super::invalid_expression::INVALID_EXPRESSION;
+    pub use super::invalid_toml::INVALID_TOML;
+    pub use super::outdated_playbook::OUTDATED_PLAYBOOK;
+    pub use super::playbook_missing_section::PLAYBOOK_MISSING_SECTION;
+    pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
+    pub use super::schema::SCHEMA;
+    pub use super::signoff_mismatch::SIGNOFF_MISMATCH;
+    pub use super::stale_signoff::STALE_SIGNOFF;
+    pub use super::unknown_feature_field::UNKNOWN_FEATURE_FIELD;
+    pub use super::unknown_harm_category::UNKNOWN_HARM_CATEGORY;
+    pub use super::unknown_key::UNKNOWN_KEY;
+    pub use super::unknown_playbook::UNKNOWN_PLAYBOOK;
+    pub use super::unknown_role::UNKNOWN_ROLE;
+    pub use super::unknown_stage::UNKNOWN_STAGE;
+    pub use super::waived::WAIVED;
+    pub use super::waiver_expired::WAIVER_EXPIRED;
+    pub use super::waiver_unused::WAIVER_UNUSED;
+}
+pub const BUILTIN: &[&Check] = &[
+    &invalid_toml::INVALID_TOML_CHECK,
+    &invalid_encoding::INVALID_ENCODING_CHECK,
+    &file_too_large::FILE_TOO_LARGE_CHECK,
+    &schema::SCHEMA_CHECK,
+    &unknown_stage::UNKNOWN_STAGE_CHECK,
+    &unknown_harm_category::UNKNOWN_HARM_CATEGORY_CHECK,
+    &id_mismatch::ID_MISMATCH_CHECK,
+    &duplicate_id::DUPLICATE_ID_CHECK,
+    &duplicate_rule_code::DUPLICATE_RULE_CODE_CHECK,
+    &invalid_expression::INVALID_EXPRESSION_CHECK,
+    &unknown_feature_field::UNKNOWN_FEATURE_FIELD_CHECK,
+    &unknown_role::UNKNOWN_ROLE_CHECK,
+    &unknown_playbook::UNKNOWN_PLAYBOOK_CHECK,
+    &outdated_playbook::OUTDATED_PLAYBOOK_CHECK,
+    &playbook_not_followed::PLAYBOOK_NOT_FOLLOWED_CHECK,
+    &playbook_missing_section::PLAYBOOK_MISSING_SECTION_CHECK,
+    &stale_signoff::STALE_SIGNOFF_CHECK,
+    &future_signoff::FUTURE_SIGNOFF_CHECK,
+    &conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS_CHECK,
+    &signoff_mismatch::SIGNOFF_MISMATCH_CHECK,
+    &waiver_expired::WAIVER_EXPIRED_CHECK,
+    &waiver_unused::WAIVER_UNUSED_CHECK,
+    &waived::WAIVED_CHECK,
+    &escapes_repository::ESCAPES_REPOSITORY_CHECK,
+    &unknown_key::UNKNOWN_KEY_CHECK,
+];
+
+/// The built-in check with this code, if any.
+pub fn builtin(code: &str) -> Option<&'static Check> {
+    BUILTIN
+        .iter()
+        .copied()
+        .find(|c| c.code.eq_ignore_ascii_case(code) || c.name == code)
+}
+
+/// The closest candidate to `word` by edit distance, when it is close
+/// enough to be a plausible typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(word, candidate);
+        let limit = (word.chars().count().max(candidate.chars().count()) / 3).max(1);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_doc_has_the_four_sections() {
+        for check in BUILTIN {
+            for section in [
+                "## What it checks",
+                "## Why it matters",
+                "## Example",
+                "## Fix",
+            ] {
+                assert!(
+                    check.doc.contains(section),
+                    "{} lacks {section}",
+                    check.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for check in BUILTIN {
+            assert!(codes.insert(check.code), "duplicate code {}", check.code);
+            assert!(names.insert(check.name), "duplicate name {}", check.name);
+            assert!(
+                check.code.starts_with("PL") && check.code.len() == 5,
+                "{}",
+                check.code
+            );
+        }
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        assert_eq!(
+            suggest("lanched", ["launched", "cleared"]),
+            Some("launched")
+        );
+        assert_eq!(suggest("zzz", ["launched", "cleared"]), None);
+    }
+}
