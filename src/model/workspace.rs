@@ -75,17 +75,30 @@ pub fn load(
     config: Config,
 ) -> Workspace {
     let mut diagnostics = Vec::new();
-    let entries = match snapshot.list(prefix) {
-        Ok(entries) => entries,
-        Err(error) => {
-            diagnostics.push(Diagnostic::new(
+    let all_globs: Vec<String> = [
+        &config.paths.features,
+        &config.paths.playbooks,
+        &config.paths.policies,
+        &config.paths.waivers,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .chain(["policies/signoffs/*/*.toml".to_string()])
+    .collect();
+    let mut entries = Vec::new();
+    for base in glob_bases(&all_globs) {
+        match snapshot.list(&format!("{prefix}{base}")) {
+            Ok(found) => entries.extend(found),
+            Err(error) => diagnostics.push(Diagnostic::new(
                 codes::INVALID_ENCODING,
                 Severity::Error,
                 format!("could not list the {}: {error}", snapshot.describe()),
-            ));
-            Vec::new()
+            )),
         }
-    };
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
     let relative = |path: &str| path.strip_prefix(prefix).unwrap_or(path).to_string();
     let features = globset(&config.paths.features);
     let playbooks = globset(&config.paths.playbooks);
@@ -320,22 +333,85 @@ pub fn load(
             }
         }
     }
+    let mut shape = KeyTree::default();
     for feature in &workspace.features {
-        collect_paths(&feature.table, "", &mut workspace.field_paths);
+        shape.add(&feature.table);
     }
+    shape.paths("", &mut workspace.field_paths);
     workspace
 }
 
-fn collect_paths(table: &crate::model::tree::Table, prefix: &str, out: &mut BTreeSet<String>) {
-    for entry in &table.entries {
-        let path = if prefix.is_empty() {
-            entry.key.clone()
-        } else {
-            format!("{prefix}.{}", entry.key)
-        };
-        if let crate::model::tree::Value::Table(inner) = &entry.node.value {
-            collect_paths(inner, &path, out);
+/// The directories worth walking: the literal leading directories of each
+/// glob (`features/` for `features/**/feature.toml`), with nested ones
+/// dropped. Each ends with `/`, or is empty for the root.
+pub fn glob_bases(globs: &[String]) -> Vec<String> {
+    let mut bases: Vec<String> = globs
+        .iter()
+        .map(|glob| {
+            let parts: Vec<&str> = glob.split('/').collect();
+            let literal: Vec<&str> = parts[..parts.len().saturating_sub(1)]
+                .iter()
+                .take_while(|p| !p.contains(['*', '?', '[', '{', '\\']))
+                .copied()
+                .collect();
+            if literal.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", literal.join("/"))
+            }
+        })
+        .collect();
+    bases.sort();
+    bases.dedup();
+    let mut kept: Vec<String> = Vec::new();
+    for base in bases {
+        if !kept.iter().any(|k| base.starts_with(k.as_str())) {
+            kept.push(base);
         }
-        out.insert(path);
+    }
+    kept
+}
+
+/// The union of the key structure of all manifests, built without
+/// allocating for keys already seen (most manifests share one shape).
+#[derive(Default)]
+struct KeyTree {
+    children: std::collections::HashMap<String, KeyTree>,
+}
+
+impl KeyTree {
+    fn add(&mut self, table: &crate::model::tree::Table) {
+        for entry in &table.entries {
+            if !self.children.contains_key(entry.key.as_str()) {
+                self.children.insert(entry.key.clone(), KeyTree::default());
+            }
+            let Some(child) = self.children.get_mut(entry.key.as_str()) else { continue };
+            if let crate::model::tree::Value::Table(inner) = &entry.node.value {
+                child.add(inner);
+            }
+        }
+    }
+
+    fn paths(&self, prefix: &str, out: &mut BTreeSet<String>) {
+        for (key, child) in &self.children {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            child.paths(&path, out);
+            out.insert(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_bases;
+
+    #[test]
+    fn glob_bases_are_literal_leading_directories() {
+        let globs: Vec<String> = ["features/**/feature.toml", "policies/*.toml", "policies/signoffs/*/*.toml", "waivers/**/*.toml"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(glob_bases(&globs), vec!["features/", "policies/", "waivers/"]);
+        assert_eq!(glob_bases(&["**/feature.toml".to_string()]), vec![""]);
     }
 }

@@ -3,6 +3,9 @@
 use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 
 use super::{EntryKind, MAX_FILE_BYTES, ReadError, Snapshot, SnapshotEntry};
 
@@ -61,25 +64,20 @@ impl Snapshot for WorkTree {
             .git_global(false)
             .require_git(false)
             .follow_links(false)
+            .threads(rayon::current_num_threads())
             .filter_entry(|entry| entry.file_name() != ".git")
-            .build();
-        let mut entries = Vec::new();
-        for item in walker {
-            let entry = item.map_err(|e| e.to_string())?;
-            let Some(file_type) = entry.file_type() else {
-                continue;
-            };
-            let kind = if file_type.is_symlink() {
-                self.classify_symlink(entry.path())
-            } else if file_type.is_file() {
-                EntryKind::File
-            } else {
-                continue;
-            };
-            if let Some(path) = relative_path(&self.root, entry.path()) {
-                entries.push(SnapshotEntry { path, kind });
-            }
+            .build_parallel();
+        let collector = Collector {
+            tree: self,
+            found: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
+        };
+        walker.visit(&mut &collector);
+        if let Some(error) = collector.failure.into_inner().ok().flatten() {
+            return Err(error);
         }
+        let found = collector.found;
+        let mut entries = found.into_inner().map_err(|e| e.to_string())?;
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(entries)
     }
@@ -110,5 +108,55 @@ impl Snapshot for WorkTree {
 
     fn describe(&self) -> String {
         "working tree".to_string()
+    }
+}
+
+/// Gathers walk results from the parallel walker's threads: each thread
+/// fills its own batch and hands it over when the walk ends.
+struct Collector<'a> {
+    tree: &'a WorkTree,
+    found: Mutex<Vec<SnapshotEntry>>,
+    failure: Mutex<Option<String>>,
+}
+
+struct Batch<'a> {
+    collector: &'a Collector<'a>,
+    entries: Vec<SnapshotEntry>,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for &'s Collector<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Batch { collector: self, entries: Vec::new() })
+    }
+}
+
+impl ParallelVisitor for Batch<'_> {
+    fn visit(&mut self, item: Result<DirEntry, ignore::Error>) -> WalkState {
+        let entry = match item {
+            Ok(entry) => entry,
+            Err(error) => {
+                if let Ok(mut failure) = self.collector.failure.lock() {
+                    failure.get_or_insert_with(|| error.to_string());
+                }
+                return WalkState::Quit;
+            }
+        };
+        let kind = match entry.file_type() {
+            Some(t) if t.is_symlink() => self.collector.tree.classify_symlink(entry.path()),
+            Some(t) if t.is_file() => EntryKind::File,
+            _ => return WalkState::Continue,
+        };
+        if let Some(path) = relative_path(&self.collector.tree.root, entry.path()) {
+            self.entries.push(SnapshotEntry { path, kind });
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut found) = self.collector.found.lock() {
+            found.append(&mut self.entries);
+        }
     }
 }
