@@ -145,9 +145,13 @@ impl Expression {
                     && !scope.iter().any(|s| s == name)
                     && !name.starts_with('@')
                 {
+                    // The parser's token ranges end on the last character,
+                    // inclusive.
                     let span = self
                         .node_span(expr)
-                        .map_or(self.span.clone(), |c| self.file_span(c));
+                        .map_or(self.span.clone(), |(start, stop)| {
+                            self.file_span((start, stop + 1))
+                        });
                     unknown.push((name.clone(), span));
                 }
             }
@@ -205,7 +209,7 @@ impl Expression {
         let mut segments = Vec::new();
         let mut current = expr;
         let mut presence_test = false;
-        loop {
+        let root = loop {
             match &current.expr {
                 Expr::Select(select) => {
                     presence_test |= select.test;
@@ -220,25 +224,76 @@ impl Expression {
                     current = &call.args[0];
                 }
                 Expr::Ident(name) if name == "feature" && !scope.iter().any(|s| s == "feature") => {
-                    break;
+                    break current;
                 }
                 _ => return None,
             }
-        }
+        };
         if segments.is_empty() {
             return None;
         }
         segments.reverse();
-        // Only the outermost node of a chain records the path; the walk
-        // visits inner nodes too, and those would record prefixes.
+        // Underline the whole path, from `feature` through its last segment.
         let span = self
-            .node_span(expr)
-            .map_or(self.span.clone(), |c| self.file_span(c));
+            .node_span(root)
+            .map_or(self.span.clone(), |(start, _)| {
+                self.file_span(self.path_chars(start, &segments))
+            });
         Some(FieldPath {
             segments,
             span,
             presence_test,
         })
+    }
+
+    /// The characters of `feature.a.b` (or `feature['a'].b`) in the
+    /// expression, from `feature` through the last segment found in the
+    /// text. Node positions cannot give this: a selection is positioned at
+    /// its `.`, and one inside `has()` at the macro call.
+    fn path_chars(&self, start: u32, segments: &[String]) -> (u32, u32) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let skip_space = |mut at: usize| {
+            while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+                at += 1;
+            }
+            at
+        };
+        let word_at = |at: usize, word: &str| {
+            let len = word.chars().count();
+            (chars.len() >= at + len && chars[at..at + len].iter().copied().eq(word.chars()))
+                .then_some(at + len)
+        };
+        let Some(mut end) = word_at(start as usize, "feature") else {
+            return (start, start);
+        };
+        for segment in segments {
+            let at = skip_space(end);
+            let next = match chars.get(at) {
+                Some('.') => word_at(skip_space(at + 1), segment).filter(|after| {
+                    !chars
+                        .get(*after)
+                        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+                }),
+                Some('[') => {
+                    let at = skip_space(at + 1);
+                    chars
+                        .get(at)
+                        .filter(|q| **q == '\'' || **q == '"')
+                        .and_then(|quote| {
+                            let after = word_at(at + 1, segment)?;
+                            (chars.get(after) == Some(quote)).then_some(skip_space(after + 1))
+                        })
+                        .filter(|close| chars.get(*close) == Some(&']'))
+                        .map(|close| close + 1)
+                }
+                _ => None,
+            };
+            match next {
+                Some(after) => end = after,
+                None => break,
+            }
+        }
+        (start, end as u32)
     }
 }
 

@@ -3,6 +3,7 @@
 //! waivers, and returns sorted diagnostics.
 
 pub mod expr;
+mod history;
 mod signoffs;
 pub mod values;
 
@@ -68,7 +69,9 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     duplicates(workspace, &mut diagnostics);
     let rules = compile_policies(workspace, &mut diagnostics);
     let applies_when = compile_playbooks(workspace, &mut diagnostics);
-    let signoff_states = signoffs::check(workspace, settings, &mut diagnostics);
+    let unauthorised = history::unauthorised(workspace);
+    history::check(workspace, &mut diagnostics);
+    let signoff_states = signoffs::check(workspace, settings, &unauthorised, &mut diagnostics);
 
     let playbooks_value = values::map(
         workspace
@@ -95,7 +98,12 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
             let mut context = Context::with_env(expr::env());
             context.add_variable_from_value("feature", values::table(&feature.table));
-            context.add_variable_from_value("base", Cel::Null);
+            let base = workspace
+                .base
+                .as_ref()
+                .and_then(|b| b.features.get(&feature.file.path))
+                .map_or(Cel::Null, |table| values::table(table));
+            context.add_variable_from_value("base", base);
             context.add_variable_from_value("signoffs", signoffs::cel_value(states));
             context.add_variable_from_value("playbooks", playbooks_value.clone());
             context.add_variable_from_value("today", today.clone());
@@ -110,7 +118,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         })
         .collect();
     diagnostics.extend(per_feature.into_iter().flatten());
-    apply_waivers(workspace, settings, &mut diagnostics);
+    apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
 
     let features_checked = match &settings.report_on {
         None => workspace.features.len(),
@@ -127,7 +135,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     Outcome {
         diagnostics,
         features_checked,
-        features_total: workspace.features.len(),
+        features_total: workspace.feature_dirs.len().max(workspace.features.len()),
         policy_source: workspace.policy_source,
     }
 }
@@ -360,7 +368,13 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
                     .map(String::as_str),
             );
             let suggestion = suggest(top, candidates);
-            if suggestion.is_none() && path.presence_test {
+            // Absence is expected inside `has()`, and after a `has()` on
+            // the same field elsewhere in the expression.
+            let guarded = expression
+                .feature_paths
+                .iter()
+                .any(|p| p.presence_test && p.segments[0] == *top);
+            if suggestion.is_none() && guarded {
                 continue;
             }
             let help = match suggestion {
@@ -805,10 +819,29 @@ fn evaluate_rule(
     }
 }
 
-fn apply_waivers(workspace: &Workspace, settings: &Settings, diagnostics: &mut Vec<Diagnostic>) {
-    let known_features: BTreeSet<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
+fn apply_waivers(
+    workspace: &Workspace,
+    settings: &Settings,
+    unauthorised: &BTreeSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let loaded: BTreeSet<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
+    // In staged and range modes only touched manifests are parsed; every
+    // manifest directory is still listed, and ids match directory names.
+    let known_features: BTreeSet<&str> = workspace
+        .feature_dirs
+        .iter()
+        .map(|d| d.rsplit('/').next().unwrap_or(d))
+        .chain(loaded.iter().copied())
+        .collect();
     let mut extra = Vec::new();
     for waiver in &workspace.waivers {
+        if known_features.contains(waiver.feature.as_str())
+            && !loaded.contains(waiver.feature.as_str())
+        {
+            // Its feature is not part of this run: nothing to judge it by.
+            continue;
+        }
         if !workspace.config.roles.contains_key(&waiver.approved_by) {
             let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
             extra.push(
@@ -831,6 +864,10 @@ fn apply_waivers(workspace: &Workspace, settings: &Settings, diagnostics: &mut V
                 ))
                 .feature(waiver.feature.clone()),
             );
+        }
+        if unauthorised.contains(&waiver.file.path) {
+            // Reported as author-not-member; an unapproved waiver excuses nothing.
+            continue;
         }
         let expired = waiver.expires < settings.today;
         if expired {
@@ -887,6 +924,17 @@ fn apply_waivers(workspace: &Workspace, settings: &Settings, diagnostics: &mut V
                 .help("delete the waiver")
                 .feature(waiver.feature.clone()),
             );
+        }
+    }
+    // A waiver may name a feature that does not exist: its findings are
+    // about the repository, not a feature (the summary would otherwise count
+    // a feature that is not there, and `--staged` runs would never show them).
+    for d in &mut extra {
+        if d.feature
+            .as_deref()
+            .is_some_and(|f| !known_features.contains(f))
+        {
+            d.feature = None;
         }
     }
     diagnostics.extend(extra);

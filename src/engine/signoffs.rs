@@ -178,6 +178,7 @@ fn common_checks(
 pub fn check(
     workspace: &Workspace,
     settings: &Settings,
+    unauthorised: &std::collections::BTreeSet<String>,
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, BTreeMap<String, SignoffState>> {
     let mut states = BTreeMap::new();
@@ -246,7 +247,8 @@ pub fn check(
             let invalid = found
                 .iter()
                 .any(|d| d.severity == Severity::Error && d.code != codes::FUTURE_SIGNOFF)
-                || signoff.date > settings.today;
+                || signoff.date > settings.today
+                || unauthorised.contains(&signoff.file.path);
             for d in &mut found {
                 d.feature = Some(feature.id.clone());
             }

@@ -13,48 +13,46 @@ use crate::rules::codes;
 /// bytes are not a text file. A UTF-8 byte-order mark is kept in the text
 /// (so offsets stay true to the file) and skipped by the parsers.
 pub fn decode(path: &str, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diagnostic> {
-    let looks_binary = bytes.iter().take(8192).any(|b| *b == 0);
+    const BINARY: &str = "file contains NUL bytes: it looks binary";
+    let first_nul = bytes.iter().take(8192).position(|b| *b == 0);
     match String::from_utf8(bytes) {
-        Ok(text) if !looks_binary => Ok(SourceFile::new(path, text)),
-        Ok(text) => Err(encoding_error(
-            path,
-            &text,
-            0,
-            "file contains NUL bytes: it looks binary",
-        )),
+        Ok(text) => match first_nul {
+            None => Ok(SourceFile::new(path, text)),
+            Some(nul) => Err(encoding_error(path, &text, nul, BINARY)),
+        },
         Err(error) => {
             let valid_up_to = error.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let offset = text[..]
-                .char_indices()
-                .nth(
-                    String::from_utf8_lossy(&error.as_bytes()[..valid_up_to])
-                        .chars()
-                        .count(),
-                )
-                .map_or(text.len(), |(i, _)| i);
-            Err(encoding_error(
-                path,
-                &text,
-                offset,
-                &format!("file is not valid UTF-8 (first invalid byte at offset {valid_up_to})"),
-            ))
+            let bytes = error.as_bytes();
+            let text = String::from_utf8_lossy(bytes);
+            // Report the first problem, so the text before it is the file's own.
+            match bytes[..valid_up_to].iter().position(|b| *b == 0) {
+                Some(nul) => Err(encoding_error(path, &text, nul, BINARY)),
+                None => Err(encoding_error(
+                    path,
+                    &text,
+                    valid_up_to,
+                    &format!(
+                        "file is not valid UTF-8 (first invalid byte at offset {valid_up_to})"
+                    ),
+                )),
+            }
         }
     }
 }
 
+/// `offset` is the first offending byte; the text before it is the file's
+/// own, so the offset is true to the file. The text after it is not (each
+/// replacement character is three bytes), so the span is empty: a span
+/// over the replacement character would end past the bytes it stands for,
+/// and past the end of a file that ends there.
 fn encoding_error(path: &str, lossy: &str, offset: usize, message: &str) -> Diagnostic {
     let printable: String = lossy
         .chars()
         .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
         .collect();
     let file = SourceFile::new(path, printable);
-    let end = file.text[offset..]
-        .chars()
-        .next()
-        .map_or(offset, |c| offset + c.len_utf8());
     Diagnostic::new(codes::INVALID_ENCODING, Severity::Error, message)
-        .at(&file, offset..end, "here")
+        .at(&file, offset..offset, "here")
         .help("policy files must be UTF-8 text; remove the file from the configured paths or re-save it as UTF-8")
 }
 
@@ -65,8 +63,9 @@ pub fn bom_len(text: &str) -> usize {
 
 /// Parses a whole file as TOML, reporting a syntax error as `PL001`.
 pub fn parse_toml(file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
-    let skip = bom_len(&file.text);
-    tree::parse_document(&file.text[skip..], skip).map_err(|error| syntax_diagnostic(file, error))
+    // The toml parser skips one leading byte-order mark itself, with offsets
+    // kept true to the text; skipping it here as well would accept a second.
+    tree::parse_document(&file.text, 0).map_err(|error| syntax_diagnostic(file, error))
 }
 
 pub fn syntax_diagnostic(file: &Arc<SourceFile>, error: tree::SyntaxError) -> Diagnostic {

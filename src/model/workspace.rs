@@ -43,7 +43,78 @@ pub struct Workspace {
     pub waivers: Vec<Waiver>,
     /// Every dotted field path used by any manifest (`monitoring.toxicity`).
     pub field_paths: BTreeSet<String>,
+    /// Every directory holding a manifest, parsed or not.
+    pub feature_dirs: BTreeSet<String>,
+    /// The content the change is judged against (git modes only).
+    pub base: Option<Base>,
+    /// In range mode, the policies as the change leaves them (the ones in
+    /// force are the base's); checked for version bumps and owner sign-offs.
+    pub checked_policies: Vec<Policy>,
+    pub history: History,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The base revision's content: the merge-base in range mode, HEAD in
+/// staged mode. The base is trusted: it passed when it merged.
+#[derive(Debug, Default)]
+pub struct Base {
+    /// Manifests at the base, by path (the same path as in the checked
+    /// content).
+    pub features: BTreeMap<String, Arc<crate::model::tree::Table>>,
+    pub policies: Vec<Policy>,
+    pub playbooks: Vec<Playbook>,
+    /// Paths the change modified, added or deleted.
+    pub changed: BTreeSet<String>,
+}
+
+/// What git history says about who wrote sign-off and waiver files.
+#[derive(Debug, Default)]
+pub struct History {
+    /// For each file verified: who last changed it, and where.
+    pub authors: BTreeMap<String, Author>,
+    /// Why authorship could not be checked at all, when it could not.
+    pub unavailable: Option<String>,
+    /// Files verified but with no identity to check against.
+    pub unverified: Vec<(String, String)>,
+    /// Sign-off files deleted by the change.
+    pub removed_signoffs: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub email: String,
+    /// `commit 1a2b3c4d5e ("summary")`, or `the commit being made`.
+    pub source: String,
+}
+
+impl Workspace {
+    /// Parses the base revision's policies, playbooks and the manifests at
+    /// `manifest_paths`; problems in the base are ignored (it is trusted).
+    pub fn load_base(
+        snapshot: &dyn Snapshot,
+        prefix: &str,
+        config: &Config,
+        feature_dirs: &BTreeSet<String>,
+        changed: BTreeSet<String>,
+    ) -> Base {
+        let loaded = load_with(
+            snapshot,
+            snapshot,
+            prefix,
+            config.clone(),
+            Some(feature_dirs),
+        );
+        Base {
+            features: loaded
+                .features
+                .into_iter()
+                .map(|f| (f.file.path.clone(), f.table))
+                .collect(),
+            policies: loaded.policies.into_iter().filter(|p| !p.builtin).collect(),
+            playbooks: loaded.playbooks,
+            changed,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +144,20 @@ pub fn load(
     policy_snapshot: &dyn Snapshot,
     prefix: &str,
     config: Config,
+) -> Workspace {
+    load_with(snapshot, policy_snapshot, prefix, config, None)
+}
+
+/// Like [`load`], parsing only the manifests in `only_feature_dirs` when it
+/// is given (a change's touched features), so checking a small change in a
+/// large repository costs little. Every manifest directory is still listed
+/// in [`Workspace::feature_dirs`].
+pub fn load_with(
+    snapshot: &dyn Snapshot,
+    policy_snapshot: &dyn Snapshot,
+    prefix: &str,
+    config: Config,
+    only_feature_dirs: Option<&BTreeSet<String>>,
 ) -> Workspace {
     let mut diagnostics = Vec::new();
     let all_globs: Vec<String> = [
@@ -111,8 +196,10 @@ pub fn load(
     for entry in &entries {
         let rel = relative(&entry.path);
         let kind = if features.is_match(&rel) {
-            if let Some((dir, _)) = entry.path.rsplit_once('/') {
-                feature_dirs.insert(dir.to_string());
+            let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+            feature_dirs.insert(dir.to_string());
+            if only_feature_dirs.is_some_and(|only| !only.contains(dir)) {
+                continue;
             }
             Kind::Feature
         } else if playbooks.is_match(&rel) {
@@ -131,6 +218,7 @@ pub fn load(
             && name.ends_with(".toml")
             && let Some(feature_dir) = dir.strip_suffix("/signoffs")
             && feature_dirs.contains(feature_dir)
+            && only_feature_dirs.is_none_or(|only| only.contains(feature_dir))
         {
             classified.push((entry.clone(), Kind::FeatureSignoff));
         }
@@ -298,6 +386,10 @@ pub fn load(
         policy_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
         field_paths: BTreeSet::new(),
+        feature_dirs: feature_dirs.clone(),
+        base: None,
+        checked_policies: Vec::new(),
+        history: History::default(),
         diagnostics,
     };
     for (parsed, diagnostics) in results {
@@ -385,7 +477,9 @@ impl KeyTree {
             if !self.children.contains_key(entry.key.as_str()) {
                 self.children.insert(entry.key.clone(), KeyTree::default());
             }
-            let Some(child) = self.children.get_mut(entry.key.as_str()) else { continue };
+            let Some(child) = self.children.get_mut(entry.key.as_str()) else {
+                continue;
+            };
             if let crate::model::tree::Value::Table(inner) = &entry.node.value {
                 child.add(inner);
             }
@@ -394,7 +488,11 @@ impl KeyTree {
 
     fn paths(&self, prefix: &str, out: &mut BTreeSet<String>) {
         for (key, child) in &self.children {
-            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             child.paths(&path, out);
             out.insert(path);
         }
@@ -407,11 +505,19 @@ mod tests {
 
     #[test]
     fn glob_bases_are_literal_leading_directories() {
-        let globs: Vec<String> = ["features/**/feature.toml", "policies/*.toml", "policies/signoffs/*/*.toml", "waivers/**/*.toml"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(glob_bases(&globs), vec!["features/", "policies/", "waivers/"]);
+        let globs: Vec<String> = [
+            "features/**/feature.toml",
+            "policies/*.toml",
+            "policies/signoffs/*/*.toml",
+            "waivers/**/*.toml",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            glob_bases(&globs),
+            vec!["features/", "policies/", "waivers/"]
+        );
         assert_eq!(glob_bases(&["**/feature.toml".to_string()]), vec![""]);
     }
 }

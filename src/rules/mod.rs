@@ -25,12 +25,14 @@ macro_rules! declare_check {
     };
 }
 
+mod author_not_member;
 mod conditional_without_conditions;
 mod duplicate_id;
 mod duplicate_rule_code;
 mod escapes_repository;
 mod file_too_large;
 mod future_signoff;
+mod history_unavailable;
 mod id_mismatch;
 mod invalid_encoding;
 mod invalid_expression;
@@ -38,8 +40,10 @@ mod invalid_toml;
 mod outdated_playbook;
 mod playbook_missing_section;
 mod playbook_not_followed;
+mod policy_change_unsigned;
 mod schema;
 mod signoff_mismatch;
+mod signoff_removed;
 mod stale_signoff;
 mod unknown_feature_field;
 mod unknown_harm_category;
@@ -47,16 +51,19 @@ mod unknown_key;
 mod unknown_playbook;
 mod unknown_role;
 mod unknown_stage;
+mod version_not_raised;
 mod waived;
 mod waiver_expired;
 mod waiver_unused;
 pub mod codes {
+    pub use super::author_not_member::AUTHOR_NOT_MEMBER;
     pub use super::conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS;
     pub use super::duplicate_id::DUPLICATE_ID;
     pub use super::duplicate_rule_code::DUPLICATE_RULE_CODE;
     pub use super::escapes_repository::ESCAPES_REPOSITORY;
     pub use super::file_too_large::FILE_TOO_LARGE;
     pub use super::future_signoff::FUTURE_SIGNOFF;
+    pub use super::history_unavailable::HISTORY_UNAVAILABLE;
     pub use super::id_mismatch::ID_MISMATCH;
     pub use super::invalid_encoding::INVALID_ENCODING;
     pub use super::invalid_expression::INVALID_EXPRESSION;
@@ -64,8 +71,10 @@ pub mod codes {
     pub use super::outdated_playbook::OUTDATED_PLAYBOOK;
     pub use super::playbook_missing_section::PLAYBOOK_MISSING_SECTION;
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
+    pub use super::policy_change_unsigned::POLICY_CHANGE_UNSIGNED;
     pub use super::schema::SCHEMA;
     pub use super::signoff_mismatch::SIGNOFF_MISMATCH;
+    pub use super::signoff_removed::SIGNOFF_REMOVED;
     pub use super::stale_signoff::STALE_SIGNOFF;
     pub use super::unknown_feature_field::UNKNOWN_FEATURE_FIELD;
     pub use super::unknown_harm_category::UNKNOWN_HARM_CATEGORY;
@@ -73,6 +82,7 @@ pub mod codes {
     pub use super::unknown_playbook::UNKNOWN_PLAYBOOK;
     pub use super::unknown_role::UNKNOWN_ROLE;
     pub use super::unknown_stage::UNKNOWN_STAGE;
+    pub use super::version_not_raised::VERSION_NOT_RAISED;
     pub use super::waived::WAIVED;
     pub use super::waiver_expired::WAIVER_EXPIRED;
     pub use super::waiver_unused::WAIVER_UNUSED;
@@ -103,6 +113,11 @@ pub const BUILTIN: &[&Check] = &[
     &waived::WAIVED_CHECK,
     &escapes_repository::ESCAPES_REPOSITORY_CHECK,
     &unknown_key::UNKNOWN_KEY_CHECK,
+    &version_not_raised::VERSION_NOT_RAISED_CHECK,
+    &policy_change_unsigned::POLICY_CHANGE_UNSIGNED_CHECK,
+    &author_not_member::AUTHOR_NOT_MEMBER_CHECK,
+    &history_unavailable::HISTORY_UNAVAILABLE_CHECK,
+    &signoff_removed::SIGNOFF_REMOVED_CHECK,
 ];
 
 /// The built-in check with this code, if any.

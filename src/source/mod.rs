@@ -3,6 +3,7 @@
 //! one. The working tree is one implementation; the git index and commits
 //! are others, so every rule is the same in every mode.
 
+pub mod git;
 mod worktree;
 
 pub use worktree::WorkTree;

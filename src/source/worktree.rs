@@ -126,7 +126,10 @@ struct Batch<'a> {
 
 impl<'s> ParallelVisitorBuilder<'s> for &'s Collector<'s> {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Batch { collector: self, entries: Vec::new() })
+        Box::new(Batch {
+            collector: self,
+            entries: Vec::new(),
+        })
     }
 }
 

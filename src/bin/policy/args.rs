@@ -64,9 +64,23 @@ pub enum Deny {
 pub struct LintArgs {
     /// Only report on features under these paths.
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Check the staged content (the index), not the working tree; report on
+    /// features the staged changes touch.
+    #[arg(long, conflicts_with_all = ["base", "head"])]
+    pub staged: bool,
+    /// Check the range BASE...HEAD: read the head commit, judge it with the
+    /// policies of the merge-base, report on touched features.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The head of the range (default HEAD).
+    #[arg(long, value_name = "REF", requires = "base")]
+    pub head: Option<String>,
+    /// Report on every feature, not only touched ones (staged and range modes).
+    #[arg(long)]
+    pub all: bool,
+    /// Output format (default human).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Fail (exit 1) on warnings too.
     #[arg(long, value_enum)]
     pub deny: Option<Deny>,

@@ -37,7 +37,18 @@ pub fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // Like git -C: everything after this runs as if started in DIR, git
+    // discovery included.
+    if let Some(dir) = cli.directory.take()
+        && let Err(error) = std::env::set_current_dir(&dir)
+    {
+        eprintln!(
+            "error: cannot change to directory `{}`: {error}",
+            dir.display()
+        );
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(&cli, args),
         Command::Sign(args) => commands::sign::run(&cli, args),
