@@ -47,6 +47,16 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Scaffold policy.toml, the default policy pack and an example feature.
     Init,
+    /// Manage the git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install a pre-commit hook that runs `policy lint --staged`; an
+    /// existing hook is kept and run first.
+    Install,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => commands::sign::run(&cli, args),
         Command::Explain(args) => commands::explain::run(&cli, args),
         Command::Init => commands::init::run(&cli),
+        Command::Hook(args::HookCommand::Install) => commands::hook::install(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

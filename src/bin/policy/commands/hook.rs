@@ -1,0 +1,100 @@
+//! `policy hook install`: a git pre-commit hook that runs
+//! `policy lint --staged`. An existing hook is kept and chained, never
+//! overwritten.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::Failure;
+
+/// Marks a hook written by this command, so a second install is a no-op.
+const MARKER: &str = "# Installed by `policy hook install`";
+const CHAINED: &str = "pre-commit.before-policy";
+
+fn hooks_dir() -> Result<PathBuf, Failure> {
+    let repo = git2::Repository::open_from_env().map_err(|_| {
+        Failure::usage("not a git repository: run `policy hook install` inside one")
+    })?;
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    Ok(match configured {
+        Some(path) if path.is_absolute() => path,
+        Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
+        None => repo.path().join("hooks"),
+    })
+}
+
+fn script(binary: &Path) -> String {
+    let quoted = binary.to_string_lossy().replace('\'', r"'\''");
+    format!(
+        r#"#!/bin/sh
+{MARKER}: checks the staged changes against the
+# repository's safety policies before each commit. Bypass once with `git commit --no-verify`.
+hook_dir=$(dirname "$0")
+if [ -x "$hook_dir/{CHAINED}" ]; then
+  "$hook_dir/{CHAINED}" "$@" || exit $?
+fi
+if command -v policy >/dev/null 2>&1; then
+  exec policy lint --staged
+fi
+exec '{quoted}' lint --staged
+"#
+    )
+}
+
+pub fn install() -> Result<u8, Failure> {
+    let dir = hooks_dir()?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::usage(format!("cannot create `{}`: {e}", dir.display())))?;
+    let hook = dir.join("pre-commit");
+    let binary = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("policy"));
+    if let Ok(existing) = std::fs::read_to_string(&hook) {
+        if existing.contains(MARKER) {
+            eprintln!(
+                "the policy pre-commit hook is already installed at {}",
+                hook.display()
+            );
+            return Ok(0);
+        }
+        let chained = dir.join(CHAINED);
+        if chained.exists() {
+            return Err(Failure::usage(format!(
+                "`{}` exists and is not ours, and `{}` is taken too; merge them by hand",
+                hook.display(),
+                chained.display()
+            )));
+        }
+        std::fs::rename(&hook, &chained)
+            .map_err(|e| Failure::usage(format!("cannot move the existing hook aside: {e}")))?;
+        eprintln!(
+            "kept your existing pre-commit hook as {}; the new hook runs it first",
+            chained.display()
+        );
+    } else if hook.exists() {
+        return Err(Failure::usage(format!(
+            "`{}` exists but cannot be read",
+            hook.display()
+        )));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&hook)
+        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", hook.display())))?;
+    file.write_all(script(&binary).as_bytes())
+        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", hook.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).map_err(|e| {
+            Failure::usage(format!("cannot make `{}` executable: {e}", hook.display()))
+        })?;
+    }
+    eprintln!(
+        "installed {}: commits now run `policy lint --staged`",
+        hook.display()
+    );
+    Ok(0)
+}
