@@ -101,8 +101,7 @@ impl Repo {
     fn git_as(&self, email: &str, args: &[&str]) -> Output {
         let mut command = Command::new("git");
         self.env(&mut command, email);
-        let output = command.args(args).output().unwrap();
-        output
+        command.args(args).output().unwrap()
     }
 
     fn git(&self, args: &[&str]) -> String {
