@@ -1,51 +1,76 @@
 #!/usr/bin/env bash
-# Benchmark: `policy lint` on a generated repository of N feature manifests,
-# against the floor of merely reading those files with git ls-files | xargs cat,
-# measured side by side in this run. Prints both times (best of RUNS) and the ratio.
+# Benchmark: `policy lint` against floors measured side by side in this run.
 #
-#   bench/run.sh [FEATURES=20000] [RUNS=5]
+#   tree mode   vs  git ls-files -z features | xargs -0 cat     (target <= 1.5x)
+#   --staged    vs  git diff --cached --name-only, 1 feature changed   (target <= 5x)
+#   --base      vs  git diff --name-only main...topic, 50 features changed (target <= 5x)
+#
+# Each is measured on two generated repositories (a quarter size and full
+# size) so the growth with repository size shows. Prints best-of-RUNS wall
+# times and ratios.
+#
+#   bench/run.sh [FEATURES=20000] [OTHER_FILES=100000] [RUNS=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 features=${1:-20000}
-runs=${2:-5}
+others=${2:-100000}
+runs=${3:-5}
 work=${BENCH_DIR:-$(mktemp -d)}
-repo="$work/repo"
 
 cargo build --release --quiet
 policy="$PWD/target/release/policy"
+export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=chair@example.com \
+  GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=chair@example.com
 
-python3 bench/generate.py "$repo" "$features"
-(
-  cd "$repo"
-  git init -q
-  git -c user.name=bench -c user.email=bench@example.com add -A
-  git -c user.name=bench -c user.email=bench@example.com commit -qm "generated"
-)
-
-# best-of-N wall time in seconds of a shell command run in the repo
-best() {
-  local best_time=""
+best() { # best-of-N wall seconds of a command run in $repo
+  local best_time="" start end elapsed
   for _ in $(seq "$runs"); do
-    local start end elapsed
     start=$(date +%s.%N)
     (cd "$repo" && eval "$1") >/dev/null 2>&1 || true
     end=$(date +%s.%N)
     elapsed=$(echo "$end - $start" | bc -l)
-    if [ -z "$best_time" ] || [ "$(echo "$elapsed < $best_time" | bc -l)" = 1 ]; then
-      best_time=$elapsed
-    fi
+    if [ -z "$best_time" ] || [ "$(echo "$elapsed < $best_time" | bc -l)" = 1 ]; then best_time=$elapsed; fi
   done
   printf '%.4f' "$best_time"
 }
 
-# Warm the page cache for both.
-(cd "$repo" && git ls-files -z features | xargs -0 cat >/dev/null)
+row() { # label floor-label floor-cmd lint-cmd target
+  local floor lint
+  floor=$(best "$3")
+  lint=$(best "$4")
+  printf '%-34s %-44s %8ss  policy %8ss  ratio %6.2fx (target <= %s)\n' "$1" "$2" "$floor" "$lint" \
+    "$(echo "$lint / $floor" | bc -l)" "$5"
+}
 
-floor=$(best "git ls-files -z features | xargs -0 cat >/dev/null")
-lint=$(best "'$policy' lint --today 2026-11-26 --format json >/dev/null")
-files=$(cd "$repo" && git ls-files features | wc -l)
-ratio=$(echo "$lint / $floor" | bc -l)
-printf 'features: %s (%s files under features/), best of %s runs\n' "$features" "$files" "$runs"
-printf 'floor  git ls-files -z features | xargs -0 cat : %ss\n' "$floor"
-printf 'policy lint (tree mode, json)                 : %ss\n' "$lint"
-printf 'ratio: %.2fx (target <= 1.5x)\n' "$ratio"
+for scale in 4 1; do
+  n=$((features / scale)); m=$((others / scale))
+  repo="$work/repo-$n"
+  python3 bench/generate.py "$repo" "$n" "$m"
+  (cd "$repo" && git init -q -b main && git add -A && git commit -qm generated)
+  (cd "$repo" && git ls-files -z features | xargs -0 cat >/dev/null) # warm the cache
+  echo "== $n features, $m other files =="
+  row "tree mode (every feature)" "git ls-files -z features | xargs -0 cat" \
+    "git ls-files -z features | xargs -0 cat >/dev/null" \
+    "'$policy' lint --today 2026-11-26 --format json" "1.5x"
+
+  # One staged feature.
+  (cd "$repo" && sed -i 's/^title = .*/title = "Changed"/' features/team-07/feature-00007/feature.toml && git add -A)
+  row "--staged (1 feature changed)" "git diff --cached --name-only" \
+    "git diff --cached --name-only" \
+    "'$policy' lint --staged --today 2026-11-26 --format json" "5x"
+  (cd "$repo" && git reset -q --hard)
+
+  # A branch changing 50 features.
+  (
+    cd "$repo" && git checkout -q -b topic
+    for i in $(seq 100 149); do
+      f=$(printf 'features/team-%02d/feature-%05d/feature.toml' $((i % 40)) "$i")
+      sed -i 's/^title = .*/title = "Changed on topic"/' "$f"
+    done
+    git commit -qam "change 50 features"
+  )
+  row "--base main (50 features changed)" "git diff --name-only main...topic" \
+    "git diff --name-only main...topic" \
+    "'$policy' lint --base main --today 2026-11-26 --format json" "5x"
+  (cd "$repo" && git checkout -q main)
+done

@@ -342,21 +342,30 @@ impl Git {
             .filter(|s| !s.is_empty())
     }
 
-    /// Paths under `bases` whose working-tree content differs from HEAD
-    /// (modified, added or untracked).
-    pub fn uncommitted_paths(&self, bases: &[String]) -> Result<BTreeSet<String>, GitError> {
+    /// Which of `paths` (repository-relative) differ in the working tree
+    /// from HEAD: modified, or not in HEAD at all. Hashes only these files,
+    /// so the cost does not grow with the size of the repository.
+    pub fn uncommitted_paths(
+        &self,
+        paths: &BTreeSet<String>,
+    ) -> Result<BTreeSet<String>, GitError> {
         let repo = self.lock();
-        let mut options = git2::StatusOptions::new();
-        options.include_untracked(true).recurse_untracked_dirs(true);
-        for base in bases {
-            options.pathspec(if base.is_empty() { "." } else { base.as_str() });
+        let head_tree = match repo.head() {
+            Ok(head) => Some(head.peel_to_tree()?),
+            Err(_) => None,
+        };
+        let mut out = BTreeSet::new();
+        for path in paths {
+            let committed = head_tree
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(path)).ok())
+                .map(|e| e.id());
+            let on_disk = Oid::hash_file(ObjectType::Blob, self.workdir.join(path)).ok();
+            if committed.is_none() || committed != on_disk {
+                out.insert(path.clone());
+            }
         }
-        let statuses = repo.statuses(Some(&mut options))?;
-        Ok(statuses
-            .iter()
-            .filter(|s| !s.status().is_ignored())
-            .filter_map(|s| s.path().ok().map(|p| p.replace('\\', "/")))
-            .collect())
+        Ok(out)
     }
 }
 

@@ -110,8 +110,7 @@ fn tree_history(project: &project::Project, paths: &BTreeSet<String>) -> Result<
         return Err("the repository found from here is not the one being checked".into());
     }
     let mut history = History::default();
-    let bases: Vec<String> = paths.iter().cloned().collect();
-    let uncommitted = git.uncommitted_paths(&bases).map_err(|e| e.to_string())?;
+    let uncommitted = git.uncommitted_paths(paths).map_err(|e| e.to_string())?;
     let head = git.head().map_err(|e| e.to_string())?;
     let committed: BTreeSet<String> = paths.difference(&uncommitted).cloned().collect();
     if let Some(head) = head {

@@ -1,0 +1,769 @@
+//! End-to-end runs of the `policy` binary: exit codes, output formats,
+//! file-level edge cases (CRLF, BOM, binary, huge, symlinks) and the
+//! commands that write files (`init`, `sign`).
+//!
+//! Every run uses `--color never --today 2026-11-26`, `NO_COLOR=1` and
+//! `COLUMNS=100`, and a temporary `HOME` with git's system config off, so
+//! nothing from the machine running the tests leaks into the output.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const TODAY: &str = "2026-11-26";
+
+/// The panel and SRB roles, so `policy sign` knows who may sign.
+const CONFIG: &str = r#"[roles.safety-researcher]
+members = ["ana@example.com"]
+[roles.policy-analyst]
+members = ["lee@example.com"]
+[roles.legal-counsel]
+members = ["dana@example.com"]
+[roles.srb]
+members = ["chair@example.com"]
+"#;
+
+/// A feature that passes every built-in check and the built-in pack.
+const CLEAN: &str = r#"id = "alpha"
+title = "Alpha"
+stage = "concept"
+risk_tier = "low"
+harm_categories = []
+"#;
+
+/// A cleared feature that satisfies the whole pack once the three SIA panel
+/// roles have signed.
+const CLEARED: &str = r#"id = "alpha"
+title = "Alpha"
+stage = "cleared"
+risk_tier = "low"
+harm_categories = []
+
+[hypothesis]
+statement = "Alpha answers without harmful content"
+
+[risk]
+evasion_potential = 1
+systemic_amplification = 1
+residual = "low"
+
+[monitoring]
+toxicity = { max = 0.02 }
+"#;
+
+/// A feature in review whose only finding is a warning: no safety
+/// hypothesis (HYP003).
+const WARNS: &str = r#"id = "alpha"
+title = "Alpha"
+stage = "review"
+risk_tier = "low"
+harm_categories = []
+
+[risk]
+evasion_potential = 1
+systemic_amplification = 1
+residual = "low"
+"#;
+
+/// A temporary repository (a plain directory: no git).
+struct Repo {
+    dir: TempDir,
+    home: TempDir,
+}
+
+impl Repo {
+    /// With `policy.toml` defining the roles.
+    fn new() -> Repo {
+        let repo = Repo::empty();
+        repo.write("policy.toml", CONFIG);
+        repo
+    }
+
+    fn empty() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+            home: tempfile::tempdir().expect("temp home"),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, path: &str, contents: impl AsRef<[u8]>) {
+        let full = self.root().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, contents).unwrap();
+    }
+
+    fn read(&self, path: &str) -> Vec<u8> {
+        std::fs::read(self.root().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
+    }
+
+    /// `policy` started in the repository root.
+    fn policy(&self) -> Command {
+        policy_in(self.root(), self.home.path())
+    }
+}
+
+fn policy_in(dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("policy").expect("the policy binary");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("POLICY_TODAY")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["--color", "never", "--today", TODAY]);
+    cmd
+}
+
+/// Runs `cmd`, asserts its exit code, and returns what it printed.
+fn run(cmd: &mut Command, code: i32) -> Output {
+    cmd.assert().code(code).get_output().clone()
+}
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Runs `policy lint --format json` and parses the document.
+fn lint_json(repo: &Repo, extra: &[&str], code: i32) -> Value {
+    let output = run(
+        repo.policy().args(["lint", "--format", "json"]).args(extra),
+        code,
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(&output),
+            stderr(&output)
+        )
+    })
+}
+
+fn diagnostics(document: &Value) -> &Vec<Value> {
+    document["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+}
+
+fn codes(document: &Value) -> Vec<&str> {
+    diagnostics(document)
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect()
+}
+
+/// The launch-gate codes among the findings.
+fn lg_codes(document: &Value) -> Vec<&str> {
+    codes(document)
+        .into_iter()
+        .filter(|c| c.starts_with("LG"))
+        .collect()
+}
+
+/// The diagnostic with `code`, which must be there exactly once.
+fn only<'a>(document: &'a Value, code: &str) -> &'a Value {
+    let found: Vec<&Value> = diagnostics(document)
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {code}, got {:?}",
+        codes(document)
+    );
+    found[0]
+}
+
+/// The bytes of the file a JSON location points at.
+fn slice<'a>(bytes: &'a [u8], location: &Value) -> &'a [u8] {
+    let start = location["byte_start"].as_u64().expect("byte_start") as usize;
+    let end = location["byte_end"].as_u64().expect("byte_end") as usize;
+    assert!(
+        start <= end && end <= bytes.len(),
+        "byte range {start}..{end} outside a {}-byte file",
+        bytes.len()
+    );
+    &bytes[start..end]
+}
+
+/// Snapshots human output with temporary paths replaced.
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({
+            filters => vec![(r"[^\s`'\x22]*\.tmp[A-Za-z0-9]+", "[TEMP]")],
+        }, {
+            insta::assert_snapshot!($name, $text);
+        })
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Exit codes
+
+#[test]
+fn clean_repository_exits_0() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let output = run(repo.policy().args(["lint", "--deny", "warnings"]), 0);
+    assert!(output.stdout.is_empty(), "human output goes to stderr");
+    assert!(
+        stderr(&output).starts_with("0 errors, 0 warnings in 0 of 1 feature"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn error_violation_exits_1() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEARED);
+    let output = run(repo.policy().arg("lint"), 1);
+    let text = stderr(&output);
+    assert!(text.contains("LG001"), "{text}");
+    assert!(
+        text.contains("3 errors, 0 warnings in 1 of 1 feature"),
+        "{text}"
+    );
+}
+
+#[test]
+fn warnings_exit_1_only_with_deny_warnings() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", WARNS);
+    let document = lint_json(&repo, &[], 0);
+    assert_eq!(codes(&document), ["HYP003"]);
+    assert_eq!(document["summary"]["errors"], 0);
+    assert_eq!(document["summary"]["warnings"], 1);
+    lint_json(&repo, &["--deny", "warnings"], 1);
+    repo.policy()
+        .args(["lint", "--deny", "warnings"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn invalid_config_exits_2() {
+    let repo = Repo::new();
+    repo.write("policy.toml", "[roles.srb\nmembers = []\n");
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let document = lint_json(&repo, &[], 2);
+    let d = only(&document, "PL001");
+    assert_eq!(d["file"], "policy.toml");
+    assert_eq!(d["start"]["line"], 1);
+}
+
+#[test]
+fn policy_with_cel_syntax_error_exits_2() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let policy = r#"[policy]
+id = "broken"
+version = "1.0.0"
+title = "A policy whose condition does not parse"
+owners = ["srb"]
+
+[[rules]]
+code = "BRK001"
+title = "Broken"
+severity = "error"
+when = 'feature.stage == "cleared" &&'
+assert = 'true'
+"#;
+    repo.write("policies/broken.toml", policy);
+    let document = lint_json(&repo, &[], 2);
+    let d = only(&document, "PL010");
+    assert_eq!(d["file"], "policies/broken.toml");
+    assert_eq!(d["start"]["line"], 11);
+    // The span lies inside the condition's string.
+    let when = policy.find("'feature").unwrap();
+    let start = d["byte_start"].as_u64().unwrap() as usize;
+    assert!(
+        start > when && start < when + "'feature.stage == \"cleared\" &&'".len(),
+        "span starts at {start}, outside the condition"
+    );
+    let output = run(repo.policy().arg("lint"), 2);
+    snapshot!("cel_syntax_error", stderr(&output));
+}
+
+// ---------------------------------------------------------------------------
+// explain
+
+#[test]
+fn explain_builtin_code() {
+    let repo = Repo::new();
+    let output = run(repo.policy().args(["explain", "PL001"]), 0);
+    let text = stdout(&output);
+    assert!(text.starts_with("PL001 (invalid-toml)"), "{text}");
+    assert!(text.contains("## Fix"), "{text}");
+}
+
+#[test]
+fn explain_pack_rule_code() {
+    // No policies in the repository: the built-in pack explains LG001.
+    let repo = Repo::new();
+    let output = run(repo.policy().args(["explain", "LG001"]), 0);
+    let text = stdout(&output);
+    assert!(text.starts_with("LG001: "), "{text}");
+    assert!(text.contains("Policy: launch-gate@"), "{text}");
+    assert!(
+        text.contains("safety-researcher, policy-analyst, legal-counsel"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_unknown_code_exits_2() {
+    let repo = Repo::new();
+    let output = run(repo.policy().args(["explain", "XYZ"]), 2);
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).contains("unknown code `XYZ`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Output formats and determinism
+
+#[test]
+fn json_output_has_the_documented_fields() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEARED);
+    let document = lint_json(&repo, &[], 1);
+    assert_eq!(document["version"], 1);
+    let summary = &document["summary"];
+    for key in [
+        "errors",
+        "warnings",
+        "notes",
+        "features_checked",
+        "features_total",
+    ] {
+        assert!(summary[key].is_u64(), "summary.{key} in {summary}");
+    }
+    assert_eq!(summary["errors"], 3);
+    let manifest = repo.read("features/alpha/feature.toml");
+    assert_eq!(diagnostics(&document).len(), 3);
+    for d in diagnostics(&document) {
+        assert_eq!(d["code"], "LG001");
+        assert_eq!(d["severity"], "error");
+        assert_eq!(d["file"], "features/alpha/feature.toml");
+        for key in ["start", "end"] {
+            assert!(d[key]["line"].is_u64() && d[key]["column"].is_u64(), "{d}");
+        }
+        assert_eq!(d["start"]["line"], 3);
+        assert_eq!(d["start"]["column"], 9);
+        assert_eq!(slice(&manifest, d), br#""cleared""#);
+    }
+}
+
+#[test]
+fn example_output_is_byte_for_byte_stable() {
+    let root = crate_dir();
+    let home = tempfile::tempdir().unwrap();
+    for format in ["human", "json"] {
+        let lint = || {
+            run(
+                policy_in(&root, home.path()).args([
+                    "-C",
+                    "fixtures/example",
+                    "lint",
+                    "--format",
+                    format,
+                ]),
+                1,
+            )
+        };
+        let (first, second) = (lint(), lint());
+        assert_eq!(first.stdout, second.stdout, "{format} stdout differs");
+        assert_eq!(first.stderr, second.stderr, "{format} stderr differs");
+        let output = if format == "json" {
+            &first.stdout
+        } else {
+            &first.stderr
+        };
+        assert!(!output.is_empty(), "{format} output is empty");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// File-level edge cases
+
+#[test]
+fn crlf_and_bom_keep_spans_on_the_right_text() {
+    let repo = Repo::new();
+    let manifest = "\u{feff}id = \"alpha\"\r\nstage = \"concept\"\r\nharm_categories = [\"privcy\"]\r\n\r\n[hypothesis]\r\nstatement = \"x\"\r\n";
+    repo.write("features/alpha/feature.toml", manifest);
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL006");
+    let bytes = repo.read("features/alpha/feature.toml");
+    assert_eq!(slice(&bytes, d), br#""privcy""#);
+    assert_eq!(d["start"]["line"], 3);
+    assert_eq!(d["start"]["column"], 20);
+    assert_eq!(d["end"]["line"], 3);
+    assert_eq!(d["end"]["column"], 28);
+
+    // A finding on the BOM's own line.
+    repo.write(
+        "features/alpha/feature.toml",
+        "\u{feff}id = \"beta\"\r\nstage = \"concept\"\r\n",
+    );
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL007");
+    let bytes = repo.read("features/alpha/feature.toml");
+    assert_eq!(slice(&bytes, d), br#""beta""#);
+    assert_eq!(d["start"]["line"], 1);
+
+    // A syntax error after the BOM, on a CRLF line.
+    repo.write(
+        "features/alpha/feature.toml",
+        "\u{feff}id = \"alpha\"\r\nstage = = \"concept\"\r\n",
+    );
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL001");
+    assert_eq!(d["start"]["line"], 2);
+    let bytes = repo.read("features/alpha/feature.toml");
+    assert_eq!(slice(&bytes, d), b"=");
+
+    let output = run(repo.policy().arg("lint"), 1);
+    snapshot!("crlf_bom_syntax_error", stderr(&output));
+}
+
+#[test]
+fn binary_and_invalid_utf8_manifests_give_pl002() {
+    // The span is empty, at the first offending byte: true to the file even
+    // when that byte is its last.
+    let cases: [(&str, &[u8], usize); 3] = [
+        ("binary", b"id = \"alpha\"\n\0\0\x01\x02", 13),
+        ("latin-1", b"id = \"alpha\"\ntitle = \"caf\xe9\"\n", 25),
+        ("truncated at the end", b"id = \"alpha\"\n# \xe2\x82", 15),
+    ];
+    for (name, bytes, offset) in cases {
+        let repo = Repo::new();
+        repo.write("features/alpha/feature.toml", bytes);
+        let document = lint_json(&repo, &[], 1);
+        assert_eq!(codes(&document), ["PL002"], "{name}");
+        let d = &diagnostics(&document)[0];
+        assert_eq!(d["file"], "features/alpha/feature.toml", "{name}");
+        assert_eq!(d["byte_start"], offset, "{name}");
+        assert_eq!(slice(bytes, d), b"", "{name}");
+        repo.policy().arg("lint").assert().code(1);
+    }
+    let repo = Repo::new();
+    repo.write(
+        "features/alpha/feature.toml",
+        b"id = \"alpha\"\ntitle = \"caf\xe9\"\n",
+    );
+    let output = run(repo.policy().arg("lint"), 1);
+    snapshot!("invalid_utf8", stderr(&output));
+}
+
+/// The encoding error used to be reported against text where each NUL had
+/// become a three-byte replacement character, and slicing it at the
+/// invalid byte's offset panicked.
+#[test]
+fn nul_before_invalid_utf8_does_not_panic() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", b"\0\xff");
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL002");
+    assert_eq!(d["message"], "file contains NUL bytes: it looks binary");
+    assert_eq!(d["byte_start"], 0);
+    assert_eq!(d["byte_end"], 0);
+}
+
+#[test]
+fn manifest_over_one_mebibyte_gives_pl003() {
+    let repo = Repo::new();
+    let mut manifest = String::from("id = \"alpha\"\nstage = \"concept\"\n");
+    let line = format!("# {}\n", "x".repeat(1000));
+    while manifest.len() <= 1024 * 1024 {
+        manifest.push_str(&line);
+    }
+    repo.write("features/alpha/feature.toml", &manifest);
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL003");
+    assert_eq!(d["file"], "features/alpha/feature.toml");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains(&manifest.len().to_string()),
+        "{d}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_out_of_the_repository_gives_pl024() {
+    let repo = Repo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("feature.toml");
+    std::fs::write(&target, CLEAN).unwrap();
+    std::fs::create_dir_all(repo.root().join("features/alpha")).unwrap();
+    std::os::unix::fs::symlink(&target, repo.root().join("features/alpha/feature.toml")).unwrap();
+    let document = lint_json(&repo, &[], 1);
+    let d = only(&document, "PL024");
+    assert_eq!(d["file"], "features/alpha/feature.toml");
+    assert_eq!(codes(&document), ["PL024"]);
+
+    // A link to a system file is refused the same way.
+    std::fs::remove_file(repo.root().join("features/alpha/feature.toml")).unwrap();
+    std::os::unix::fs::symlink(
+        "/etc/hostname",
+        repo.root().join("features/alpha/feature.toml"),
+    )
+    .unwrap();
+    let document = lint_json(&repo, &[], 1);
+    only(&document, "PL024");
+}
+
+// ---------------------------------------------------------------------------
+// init
+
+#[test]
+fn init_creates_files_and_never_overwrites() {
+    let repo = Repo::empty();
+    let output = run(repo.policy().arg("init"), 0);
+    let text = stderr(&output);
+    let created: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("created"))
+        .map(str::trim)
+        .collect();
+    for path in ["policy.toml", "features/example-feature/feature.toml"] {
+        assert!(created.contains(&path), "{path} not created:\n{text}");
+    }
+    assert!(created.iter().any(|p| p.starts_with("policies/")), "{text}");
+    for path in &created {
+        assert!(repo.root().join(path).is_file(), "{path} missing");
+    }
+
+    let before: Vec<Vec<u8>> = created.iter().map(|p| repo.read(p)).collect();
+    let edited = b"# mine\n[roles.srb]\nmembers = [\"me@example.com\"]\n";
+    repo.write("policy.toml", edited);
+    std::fs::remove_file(repo.root().join("features/example-feature/feature.toml")).unwrap();
+
+    let output = run(repo.policy().arg("init"), 0);
+    let text = stderr(&output);
+    assert!(
+        text.contains("kept     policy.toml (already exists)"),
+        "{text}"
+    );
+    assert!(text.contains("1 file(s) created"), "{text}");
+    assert_eq!(repo.read("policy.toml"), edited);
+    for (path, bytes) in created.iter().zip(&before) {
+        if *path != "policy.toml" {
+            assert_eq!(&repo.read(path), bytes, "{path} changed");
+        }
+    }
+}
+
+/// The pack's RT002 reads `feature.red_team.open_critical_findings` after
+/// `has(feature.red_team)`; with no manifest defining `red_team` yet, that
+/// guarded read was reported as an unknown field (PL011), so a fresh
+/// scaffold failed `--deny warnings`.
+#[test]
+fn init_scaffold_passes_deny_warnings() {
+    let repo = Repo::empty();
+    repo.policy().arg("init").assert().code(0);
+    let document = lint_json(&repo, &["--deny", "warnings"], 0);
+    assert_eq!(diagnostics(&document).len(), 0, "{:?}", codes(&document));
+}
+
+// ---------------------------------------------------------------------------
+// sign
+
+#[test]
+fn sign_by_the_three_panel_roles_clears_lg001() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEARED);
+    let document = lint_json(&repo, &[], 1);
+    assert_eq!(lg_codes(&document), ["LG001", "LG001", "LG001"]);
+
+    for (role, signer) in [
+        ("safety-researcher", "ana@example.com"),
+        ("policy-analyst", "lee@example.com"),
+        ("legal-counsel", "dana@example.com"),
+    ] {
+        let output = run(
+            repo.policy()
+                .args(["sign", "alpha", "--role", role, "--signer", signer]),
+            0,
+        );
+        assert!(
+            stderr(&output).contains(&format!("wrote features/alpha/signoffs/{role}.toml")),
+            "{}",
+            stderr(&output)
+        );
+        let signoff =
+            String::from_utf8(repo.read(&format!("features/alpha/signoffs/{role}.toml"))).unwrap();
+        let table: toml::Table = toml::from_str(&signoff).unwrap();
+        assert_eq!(table["subject"].as_str(), Some("feature:alpha"));
+        assert_eq!(table["role"].as_str(), Some(role));
+        assert_eq!(table["signer"].as_str(), Some(signer));
+        assert_eq!(table["decision"].as_str(), Some("go"));
+        assert_eq!(table["date"].to_string(), TODAY);
+        assert!(table["digest"].as_str().unwrap().starts_with("sha256:"));
+    }
+    // Outside git, authorship cannot be verified: a warning, not an error.
+    let document = lint_json(&repo, &[], 0);
+    assert_eq!(lg_codes(&document), Vec::<&str>::new());
+    assert_eq!(document["summary"]["errors"], 0);
+
+    // Signing again does not replace the file without --force.
+    let path = "features/alpha/signoffs/legal-counsel.toml";
+    let before = repo.read(path);
+    let output = run(
+        repo.policy().args([
+            "sign",
+            "alpha",
+            "--role",
+            "legal-counsel",
+            "--signer",
+            "dana@example.com",
+            "--decision",
+            "no-go",
+        ]),
+        2,
+    );
+    assert!(
+        stderr(&output).contains("already exists; pass --force"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(repo.read(path), before);
+
+    // With --force it is replaced, and the no-go blocks the gate again.
+    repo.policy()
+        .args([
+            "sign",
+            "alpha",
+            "--role",
+            "legal-counsel",
+            "--signer",
+            "dana@example.com",
+            "--decision",
+            "no-go",
+            "--force",
+        ])
+        .assert()
+        .code(0);
+    assert_ne!(repo.read(path), before);
+    let document = lint_json(&repo, &[], 1);
+    assert_eq!(lg_codes(&document), ["LG001"]);
+}
+
+#[test]
+fn sign_refuses_an_unknown_role() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEARED);
+    let output = run(
+        repo.policy().args([
+            "sign",
+            "alpha",
+            "--role",
+            "legal-councel",
+            "--signer",
+            "dana@example.com",
+        ]),
+        2,
+    );
+    let text = stderr(&output);
+    assert!(text.contains("unknown role `legal-councel`"), "{text}");
+    assert!(text.contains("legal-counsel"), "{text}");
+    assert!(!repo.root().join("features/alpha/signoffs").exists());
+}
+
+// ---------------------------------------------------------------------------
+// Paths and -C
+
+#[test]
+fn lint_paths_restrict_reporting() {
+    let repo = Repo::new();
+    repo.write("features/good/alpha/feature.toml", CLEAN);
+    repo.write(
+        "features/bad/beta/feature.toml",
+        CLEARED.replace("alpha", "beta").replace("Alpha", "Beta"),
+    );
+
+    let document = lint_json(&repo, &["features/good"], 0);
+    assert_eq!(diagnostics(&document).len(), 0, "{:?}", codes(&document));
+    assert_eq!(document["summary"]["features_checked"], 1);
+    assert_eq!(document["summary"]["features_total"], 2);
+
+    let document = lint_json(&repo, &["features/bad"], 1);
+    assert_eq!(codes(&document), ["LG001", "LG001", "LG001"]);
+    for d in diagnostics(&document) {
+        assert_eq!(d["file"], "features/bad/beta/feature.toml");
+    }
+
+    // A manifest path works too, and so does a path given from a subdirectory.
+    lint_json(&repo, &["features/good/alpha/feature.toml"], 0);
+    policy_in(&repo.root().join("features/bad"), repo.home.path())
+        .args(["lint", "beta"])
+        .assert()
+        .code(1);
+    policy_in(&repo.root().join("features/bad"), repo.home.path())
+        .args(["lint", "../good"])
+        .assert()
+        .code(0);
+
+    // Without paths, everything is reported.
+    let document = lint_json(&repo, &[], 1);
+    assert_eq!(document["summary"]["features_checked"], 2);
+}
+
+#[test]
+fn directory_option_runs_elsewhere() {
+    let outer = tempfile::tempdir().unwrap();
+    let repo_dir = outer.path().join("repo");
+    std::fs::create_dir_all(repo_dir.join("features/alpha")).unwrap();
+    std::fs::write(repo_dir.join("policy.toml"), CONFIG).unwrap();
+    std::fs::write(repo_dir.join("features/alpha/feature.toml"), CLEARED).unwrap();
+    let home = tempfile::tempdir().unwrap();
+
+    let output = run(
+        policy_in(outer.path(), home.path()).args(["-C", "repo", "lint", "--format", "json"]),
+        1,
+    );
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(codes(&document), ["LG001", "LG001", "LG001"]);
+    // Paths are relative to the repository, not to where the command ran.
+    assert_eq!(
+        diagnostics(&document)[0]["file"],
+        "features/alpha/feature.toml"
+    );
+
+    // The option also comes after the subcommand, and a missing directory is
+    // a usage error.
+    policy_in(outer.path(), home.path())
+        .args(["lint", "-C", "repo"])
+        .assert()
+        .code(1);
+    policy_in(outer.path(), home.path())
+        .args(["-C", "missing", "lint"])
+        .assert()
+        .code(2);
+}
