@@ -160,19 +160,29 @@ pub fn load_with(
     only_feature_dirs: Option<&BTreeSet<String>>,
 ) -> Workspace {
     let mut diagnostics = Vec::new();
-    let all_globs: Vec<String> = [
-        &config.paths.features,
-        &config.paths.playbooks,
-        &config.paths.policies,
-        &config.paths.waivers,
+    // When only some manifests are wanted, list just their directories
+    // instead of every directory the feature globs could match.
+    let listed_globs: Vec<String> = [
+        (only_feature_dirs.is_none()).then_some(&config.paths.features),
+        Some(&config.paths.playbooks),
+        Some(&config.paths.policies),
+        Some(&config.paths.waivers),
     ]
     .into_iter()
+    .flatten()
     .flatten()
     .cloned()
     .chain(["policies/signoffs/*/*.toml".to_string()])
     .collect();
+    let mut bases = glob_bases(&listed_globs);
+    if let Some(only) = only_feature_dirs {
+        for dir in only {
+            let dir = dir.strip_prefix(prefix).unwrap_or(dir);
+            bases.push(format!("{dir}/"));
+        }
+    }
     let mut entries = Vec::new();
-    for base in glob_bases(&all_globs) {
+    for base in bases {
         match snapshot.list(&format!("{prefix}{base}")) {
             Ok(found) => entries.extend(found),
             Err(error) => diagnostics.push(Diagnostic::new(
@@ -232,23 +242,24 @@ pub fn load_with(
             .cloned()
             .collect()
     } else {
-        match policy_snapshot.list(prefix) {
-            Ok(list) => list
-                .into_iter()
-                .filter(|e| policies.is_match(relative(&e.path)))
-                .collect(),
-            Err(error) => {
-                diagnostics.push(Diagnostic::new(
+        let mut found = Vec::new();
+        for base in glob_bases(&config.paths.policies) {
+            match policy_snapshot.list(&format!("{prefix}{base}")) {
+                Ok(list) => found.extend(
+                    list.into_iter()
+                        .filter(|e| policies.is_match(relative(&e.path))),
+                ),
+                Err(error) => diagnostics.push(Diagnostic::new(
                     codes::INVALID_ENCODING,
                     Severity::Error,
                     format!(
                         "could not list policies in the {}: {error}",
                         policy_snapshot.describe()
                     ),
-                ));
-                Vec::new()
+                )),
             }
         }
+        found
     };
 
     enum Parsed {

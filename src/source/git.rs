@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use git2::{DiffOptions, ObjectType, Oid, Repository, Sort, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository, Sort, TreeWalkMode, TreeWalkResult};
 
 use super::{EntryKind, MAX_FILE_BYTES, ReadError, Snapshot, SnapshotEntry};
 
@@ -77,6 +77,7 @@ pub struct LastChange {
 pub struct Git {
     repo: Mutex<Repository>,
     workdir: PathBuf,
+    index_tree: Mutex<Option<Oid>>,
 }
 
 impl Git {
@@ -84,6 +85,9 @@ impl Git {
     /// directory, honouring `GIT_DIR` and `GIT_INDEX_FILE` (hooks run with a
     /// temporary index during `git commit -a` and `git commit <path>`).
     pub fn open() -> Result<Git, GitError> {
+        // Like git itself, trust object ids on read instead of re-hashing
+        // every object: reading would otherwise cost as much as the check.
+        git2::opts::strict_hash_verification(false);
         let repo = Repository::open_from_env().map_err(|_| GitError::NotARepository)?;
         let workdir = repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
             GitError::Other("bare repositories have no working tree to lint".into())
@@ -91,6 +95,7 @@ impl Git {
         Ok(Git {
             repo: Mutex::new(repo),
             workdir,
+            index_tree: Mutex::new(None),
         })
     }
 
@@ -153,72 +158,46 @@ impl Git {
         }
     }
 
-    /// The files of a commit under the given directories (each ending in
-    /// `/`, or empty for everything).
-    pub fn commit_snapshot(
-        self: &Arc<Self>,
-        revision: Revision,
-        bases: &[String],
-    ) -> Result<GitSnapshot, GitError> {
+    /// The files of a commit. Nothing is read up front: listing walks only
+    /// the requested directory, and reading looks one path up, so the cost
+    /// follows what is asked for, not the size of the repository.
+    pub fn commit_snapshot(self: &Arc<Self>, revision: Revision) -> Result<GitSnapshot, GitError> {
         let repo = self.lock();
-        let tree = repo.find_commit(revision.0)?.tree()?;
-        let mut files = BTreeMap::new();
-        for base in bases {
-            let subtree = if base.is_empty() {
-                tree.clone()
-            } else {
-                match tree.get_path(Path::new(base.trim_end_matches('/'))) {
-                    Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
-                        repo.find_tree(entry.id())?
-                    }
-                    Ok(entry) if entry.kind() == Some(ObjectType::Blob) && !base.ends_with('/') => {
-                        files.insert(base.clone(), (entry.id(), entry.filemode() as u32));
-                        continue;
-                    }
-                    _ => continue,
-                }
-            };
-            subtree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-                if entry.kind() == Some(ObjectType::Blob)
-                    && let Ok(name) = entry.name()
-                {
-                    files.insert(
-                        format!("{base}{dir}{name}"),
-                        (entry.id(), entry.filemode() as u32),
-                    );
-                }
-                TreeWalkResult::Ok
-            })?;
-        }
+        let tree = repo.find_commit(revision.0)?.tree()?.id();
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            files,
+            content: Content::Tree(tree),
             description: format!("commit {}", revision.short()),
         })
     }
 
     /// The files of the index (staged content), under the given directories.
-    pub fn index_snapshot(self: &Arc<Self>, bases: &[String]) -> Result<GitSnapshot, GitError> {
-        let repo = self.lock();
-        let index = repo.index()?;
-        let mut files = BTreeMap::new();
-        for entry in index.iter() {
-            let Ok(path) = String::from_utf8(entry.path.clone()) else {
-                continue;
-            };
-            // Stage bits (merge conflicts) live in flags; keep stage 0 only.
-            if (entry.flags >> 12) & 0x3 != 0 {
-                continue;
-            }
-            if bases.iter().any(|b| path.starts_with(b.as_str())) {
-                files.insert(path, (entry.id, entry.mode));
-            }
-        }
+    pub fn index_snapshot(self: &Arc<Self>) -> Result<GitSnapshot, GitError> {
+        let tree = self.index_tree()?;
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            files,
+            content: Content::Tree(tree),
             description: "index".to_string(),
         })
+    }
+
+    /// The tree the index would commit. Writing it reuses the index's cached
+    /// subtrees, so only directories with staged changes are hashed; the
+    /// objects written are the ones `git commit` is about to write anyway.
+    fn index_tree(&self) -> Result<Oid, GitError> {
+        if let Some(tree) = *self.index_tree.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(tree);
+        }
+        let repo = self.lock();
+        let mut index = repo.index()?;
+        if index.has_conflicts() {
+            return Err(GitError::Other(
+                "the index has unresolved merge conflicts: resolve them before checking staged changes".into(),
+            ));
+        }
+        let tree = index.write_tree()?;
+        *self.index_tree.lock().unwrap_or_else(|p| p.into_inner()) = Some(tree);
+        Ok(tree)
     }
 
     /// Paths that differ between `old` (or nothing) and `new`, restricted
@@ -229,33 +208,23 @@ impl Git {
         new: Option<Revision>,
         bases: &[String],
     ) -> Result<BTreeSet<String>, GitError> {
+        let new_tree = match new {
+            Some(revision) => self.lock().find_commit(revision.0)?.tree_id(),
+            None => self.index_tree()?,
+        };
         let repo = self.lock();
-        let mut options = DiffOptions::new();
-        for base in bases {
-            options.pathspec(if base.is_empty() { "." } else { base.as_str() });
-        }
         let old_tree = match old {
-            Some(r) => Some(repo.find_commit(r.0)?.tree()?),
+            Some(revision) => Some(repo.find_commit(revision.0)?.tree()?),
             None => None,
         };
-        let diff = match new {
-            Some(r) => {
-                let new_tree = repo.find_commit(r.0)?.tree()?;
-                repo.diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut options))?
-            }
-            None => {
-                let index = repo.index()?;
-                repo.diff_tree_to_index(old_tree.as_ref(), Some(&index), Some(&mut options))?
-            }
-        };
+        let new_tree = repo.find_tree(new_tree)?;
         let mut paths = BTreeSet::new();
-        for delta in diff.deltas() {
-            for file in [delta.old_file(), delta.new_file()] {
-                if let Some(path) = file.path().and_then(Path::to_str) {
-                    paths.insert(path.replace('\\', "/"));
-                }
-            }
-        }
+        tree_diff(&repo, old_tree.as_ref(), Some(&new_tree), "", &mut paths)?;
+        paths.retain(|p| {
+            bases
+                .iter()
+                .any(|b| b.is_empty() || p.starts_with(b.as_str()))
+        });
         Ok(paths)
     }
 
@@ -279,11 +248,6 @@ impl Git {
         if let Some(hide) = hide {
             walk.hide(hide.0)?;
         }
-        let mut options = DiffOptions::new();
-        for path in paths {
-            options.pathspec(path);
-        }
-        options.disable_pathspec_match(true);
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
             let tree = commit.tree()?;
@@ -291,18 +255,9 @@ impl Git {
                 Ok(parent) => Some(parent.tree()?),
                 Err(_) => None,
             };
-            let diff =
-                repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))?;
-            for delta in diff.deltas() {
-                let Some(path) = delta
-                    .new_file()
-                    .path()
-                    .or(delta.old_file().path())
-                    .and_then(Path::to_str)
-                else {
-                    continue;
-                };
-                let path = path.replace('\\', "/");
+            let mut touched = BTreeSet::new();
+            tree_diff(&repo, parent_tree.as_ref(), Some(&tree), "", &mut touched)?;
+            for path in touched {
                 if paths.contains(&path) && !found.contains_key(&path) {
                     let author = commit.author();
                     found.insert(
@@ -369,18 +324,75 @@ impl Git {
     }
 }
 
+/// One side of a tree entry in a diff: its id and kind.
+type Side = (Oid, Option<ObjectType>);
+
+/// Adds to `out` every file path that differs between two trees. Subtrees
+/// with the same id are skipped, so the cost follows the size of the change,
+/// not of the repository (the way `git diff` compares trees).
+fn tree_diff(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    out: &mut BTreeSet<String>,
+) -> Result<(), git2::Error> {
+    let mut entries: BTreeMap<String, [Option<Side>; 2]> = BTreeMap::new();
+    for (side, tree) in [old, new].into_iter().enumerate() {
+        if let Some(tree) = tree {
+            for entry in tree.iter() {
+                if let Ok(name) = entry.name() {
+                    entries.entry(name.to_string()).or_default()[side] =
+                        Some((entry.id(), entry.kind()));
+                }
+            }
+        }
+    }
+    for (name, [before, after]) in entries {
+        if before.map(|b| b.0) == after.map(|a| a.0) {
+            continue;
+        }
+        let path = format!("{prefix}{name}");
+        let as_tree = |side: Option<Side>| -> Result<Option<git2::Tree<'_>>, git2::Error> {
+            match side {
+                Some((oid, Some(ObjectType::Tree))) => Ok(Some(repo.find_tree(oid)?)),
+                _ => Ok(None),
+            }
+        };
+        let (old_tree, new_tree) = (as_tree(before)?, as_tree(after)?);
+        let is_file = |side: Option<Side>| side.is_some_and(|(_, k)| k != Some(ObjectType::Tree));
+        if is_file(before) || is_file(after) {
+            out.insert(path.clone());
+        }
+        if old_tree.is_some() || new_tree.is_some() {
+            tree_diff(
+                repo,
+                old_tree.as_ref(),
+                new_tree.as_ref(),
+                &format!("{path}/"),
+                out,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Files of a commit or of the index.
 pub struct GitSnapshot {
     git: Arc<Git>,
-    files: BTreeMap<String, (Oid, u32)>,
+    content: Content,
     description: String,
+}
+
+enum Content {
+    /// A commit's root tree, read on demand.
+    Tree(Oid),
 }
 
 const SYMLINK_MODE: u32 = 0o120000;
 
 impl GitSnapshot {
-    fn read_blob(&self, oid: Oid) -> Result<Vec<u8>, ReadError> {
-        let repo = self.git.lock();
+    fn read_blob(&self, repo: &Repository, oid: Oid) -> Result<Vec<u8>, ReadError> {
         let blob = repo
             .find_blob(oid)
             .map_err(|e| ReadError::Io(e.message().to_string()))?;
@@ -390,6 +402,18 @@ impl GitSnapshot {
             });
         }
         Ok(blob.content().to_vec())
+    }
+
+    /// The blob and mode at `path`, if it is a file.
+    fn lookup(&self, repo: &Repository, path: &str) -> Option<(Oid, u32)> {
+        match &self.content {
+            Content::Tree(tree) => {
+                let tree = repo.find_tree(*tree).ok()?;
+                let entry = tree.get_path(Path::new(path)).ok()?;
+                (entry.kind() == Some(ObjectType::Blob))
+                    .then(|| (entry.id(), entry.filemode() as u32))
+            }
+        }
     }
 
     /// Resolves a link target lexically against the link's directory;
@@ -411,58 +435,109 @@ impl GitSnapshot {
         }
         Some(parts.join("/"))
     }
+
+    fn entry(&self, repo: &Repository, path: String, oid: Oid, mode: u32) -> SnapshotEntry {
+        let kind = if mode == SYMLINK_MODE {
+            let target = self
+                .read_blob(repo, oid)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            match Self::resolve_link(&path, &target)
+                .and_then(|resolved| self.lookup(repo, &resolved))
+            {
+                Some((_, mode)) if mode != SYMLINK_MODE => EntryKind::Symlink { target },
+                _ => EntryKind::EscapingSymlink { target },
+            }
+        } else {
+            EntryKind::File
+        };
+        SnapshotEntry { path, kind }
+    }
 }
 
 impl Snapshot for GitSnapshot {
     fn list(&self, prefix: &str) -> Result<Vec<SnapshotEntry>, String> {
-        let mut out = Vec::new();
-        for (path, (oid, mode)) in self.files.range(prefix.to_string()..) {
-            if !path.starts_with(prefix) {
-                break;
-            }
-            let kind = if *mode == SYMLINK_MODE {
-                let target = self
-                    .read_blob(*oid)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                match Self::resolve_link(path, &target) {
-                    Some(resolved)
-                        if self
-                            .files
-                            .get(&resolved)
-                            .is_some_and(|(_, m)| *m != SYMLINK_MODE) =>
-                    {
-                        EntryKind::Symlink { target }
+        let repo = self.git.lock();
+        let mut found: Vec<(String, Oid, u32)> = Vec::new();
+        match &self.content {
+            Content::Tree(root) => {
+                let root = repo.find_tree(*root).map_err(|e| e.message().to_string())?;
+                let dir = prefix.trim_end_matches('/');
+                let tree = if dir.is_empty() {
+                    root
+                } else {
+                    match root.get_path(Path::new(dir)) {
+                        Ok(entry) if entry.kind() == Some(ObjectType::Tree) => repo
+                            .find_tree(entry.id())
+                            .map_err(|e| e.message().to_string())?,
+                        _ => return Ok(Vec::new()),
                     }
-                    _ => EntryKind::EscapingSymlink { target },
-                }
-            } else {
-                EntryKind::File
-            };
-            out.push(SnapshotEntry {
-                path: path.clone(),
-                kind,
-            });
+                };
+                let base = if dir.is_empty() {
+                    String::new()
+                } else {
+                    format!("{dir}/")
+                };
+                tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+                    if entry.kind() == Some(ObjectType::Blob)
+                        && let Ok(name) = entry.name()
+                    {
+                        found.push((
+                            format!("{base}{parent}{name}"),
+                            entry.id(),
+                            entry.filemode() as u32,
+                        ));
+                    }
+                    TreeWalkResult::Ok
+                })
+                .map_err(|e| e.message().to_string())?;
+            }
         }
+        let mut out: Vec<SnapshotEntry> = found
+            .into_iter()
+            .map(|(path, oid, mode)| self.entry(&repo, path, oid, mode))
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
 
+    fn list_dir(&self, dir: &str) -> Vec<String> {
+        let repo = self.git.lock();
+        let dir = dir.trim_end_matches('/');
+        match &self.content {
+            Content::Tree(root) => {
+                let Ok(root) = repo.find_tree(*root) else {
+                    return Vec::new();
+                };
+                let Ok(entry) = root.get_path(Path::new(dir)) else {
+                    return Vec::new();
+                };
+                let Ok(tree) = repo.find_tree(entry.id()) else {
+                    return Vec::new();
+                };
+                tree.iter()
+                    .filter(|e| e.kind() == Some(ObjectType::Blob))
+                    .filter_map(|e| e.name().ok().map(str::to_string))
+                    .collect()
+            }
+        }
+    }
+
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
+        let repo = self.git.lock();
         let (oid, mode) = self
-            .files
-            .get(path)
+            .lookup(&repo, path)
             .ok_or_else(|| ReadError::Io(format!("`{path}` is not in the {}", self.description)))?;
-        if *mode == SYMLINK_MODE {
-            let target = String::from_utf8_lossy(&self.read_blob(*oid)?).into_owned();
+        if mode == SYMLINK_MODE {
+            let target = String::from_utf8_lossy(&self.read_blob(&repo, oid)?).into_owned();
             let resolved = Self::resolve_link(path, &target)
                 .ok_or_else(|| ReadError::Io(format!("`{path}` links outside the repository")))?;
             let (oid, _) = self
-                .files
-                .get(&resolved)
+                .lookup(&repo, &resolved)
                 .ok_or_else(|| ReadError::Io(format!("`{path}` links to a missing file")))?;
-            return self.read_blob(*oid);
+            return self.read_blob(&repo, oid);
         }
-        self.read_blob(*oid)
+        self.read_blob(&repo, oid)
     }
 
     fn describe(&self) -> String {

@@ -63,6 +63,9 @@ pub trait Snapshot: Sync {
     /// empty for the whole repository), sorted by path.
     fn list(&self, prefix: &str) -> Result<Vec<SnapshotEntry>, String>;
 
+    /// Names of the files directly in `dir` (no recursion).
+    fn list_dir(&self, dir: &str) -> Vec<String>;
+
     /// The bytes of one file, refusing files over [`MAX_FILE_BYTES`].
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError>;
 

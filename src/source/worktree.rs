@@ -82,6 +82,17 @@ impl Snapshot for WorkTree {
         Ok(entries)
     }
 
+    fn list_dir(&self, dir: &str) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(self.root.join(dir)) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect()
+    }
+
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
         let full = self.root.join(path);
         let file = fs::File::open(&full).map_err(|e| ReadError::Io(e.to_string()))?;

@@ -182,8 +182,7 @@ fn load_change(
     let (checked, base_revision, config_source): (GitSnapshot, Option<Revision>, Option<Revision>) =
         if args.staged {
             let head = git.head()?;
-            let bases = snapshot_bases(&project.settings.config, &prefix, &config_path);
-            (git.index_snapshot(&bases)?, head, None)
+            (git.index_snapshot()?, head, None)
         } else {
             let base_name = args.base.as_deref().unwrap_or_default();
             let head_name = args.head.as_deref().unwrap_or("HEAD");
@@ -194,9 +193,8 @@ fn load_change(
             };
             let base = git.resolve(base_name)?;
             let merge_base = git.merge_base((base_name, base), (head_name, head))?;
-            let bases = snapshot_bases(&project.settings.config, &prefix, &config_path);
             (
-                git.commit_snapshot(head, &bases)?,
+                git.commit_snapshot(head)?,
                 Some(merge_base),
                 Some(merge_base),
             )
@@ -207,9 +205,7 @@ fn load_change(
     // add its author to a role that judges it. An explicit --config wins.
     if cli.config.is_none() {
         let config_snapshot: Option<GitSnapshot> = match config_source {
-            Some(revision) => {
-                Some(git.commit_snapshot(revision, std::slice::from_ref(&config_path))?)
-            }
+            Some(revision) => Some(git.commit_snapshot(revision)?),
             None => None,
         };
         let source: &dyn Snapshot = match &config_snapshot {
@@ -230,9 +226,8 @@ fn load_change(
         project.config_diagnostics = diagnostics;
     }
     let config = project.settings.config.clone();
-    let bases = snapshot_bases(&config, &prefix, &config_path);
     let base_snapshot = match base_revision {
-        Some(revision) => Some(git.commit_snapshot(revision, &bases)?),
+        Some(revision) => Some(git.commit_snapshot(revision)?),
         None => None,
     };
 
@@ -252,18 +247,23 @@ fn load_change(
 
     // Touched features: a file in the feature's directory changed, a waiver
     // naming it changed, or a playbook it follows changed.
-    let mut feature_dirs = BTreeSet::new();
     let feature_globs = globset(&config.paths.features);
-    for base in &listing_bases {
-        for entry in checked.list(base).map_err(Failure::usage)? {
-            let relative = entry.path.strip_prefix(&prefix).unwrap_or(&entry.path);
-            if feature_globs.is_match(relative)
-                && let Some((dir, _)) = entry.path.rsplit_once('/')
-            {
-                feature_dirs.insert(dir.to_string());
+    // The feature directory of a changed path: the nearest ancestor holding
+    // a manifest. Only those directories are read, never a full listing.
+    let feature_dir_of = |path: &str| -> Option<String> {
+        let mut dir = path;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            let is_feature = checked.list_dir(parent).iter().any(|name| {
+                let candidate = format!("{parent}/{name}");
+                feature_globs.is_match(candidate.strip_prefix(&prefix).unwrap_or(&candidate))
+            });
+            if is_feature {
+                return Some(parent.to_string());
             }
+            dir = parent;
         }
-    }
+        None
+    };
     let mut touched_dirs = BTreeSet::new();
     let mut named_ids = BTreeSet::new();
     let mut playbook_changed = false;
@@ -271,13 +271,8 @@ fn load_change(
     let playbook_globs = globset(&config.paths.playbooks);
     for path in &changed {
         let relative = path.strip_prefix(&prefix).unwrap_or(path);
-        let mut dir = path.as_str();
-        while let Some((parent, _)) = dir.rsplit_once('/') {
-            if feature_dirs.contains(parent) {
-                touched_dirs.insert(parent.to_string());
-                break;
-            }
-            dir = parent;
+        if let Some(dir) = feature_dir_of(path) {
+            touched_dirs.insert(dir);
         }
         if waiver_globs.is_match(relative) {
             for side in [
@@ -299,12 +294,7 @@ fn load_change(
             playbook_changed = true;
         }
     }
-    for dir in &feature_dirs {
-        if named_ids.contains(dir.rsplit('/').next().unwrap_or(dir)) {
-            touched_dirs.insert(dir.clone());
-        }
-    }
-    let load_all = args.all || playbook_changed;
+    let load_all = args.all || playbook_changed || !named_ids.is_empty();
     let only = (!load_all).then_some(&touched_dirs);
 
     let policy_snapshot: &dyn Snapshot = match (&base_snapshot, args.staged) {
@@ -439,14 +429,6 @@ fn all_globs(config: &Config) -> Vec<String> {
     .cloned()
     .chain(["policies/signoffs/*/*.toml".to_string()])
     .collect()
-}
-
-fn snapshot_bases(config: &Config, prefix: &str, config_path: &str) -> Vec<String> {
-    workspace::glob_bases(&all_globs(config))
-        .into_iter()
-        .map(|b| format!("{prefix}{b}"))
-        .chain([config_path.to_string()])
-        .collect()
 }
 
 fn globset(globs: &[String]) -> globset::GlobSet {
