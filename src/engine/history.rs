@@ -278,7 +278,7 @@ fn policy_changes(
                 Some(_) => None,
             };
             let Some(problem) = problem else { continue };
-            let what = if old.is_some() { "changes" } else { "adds" };
+            let what = if old.is_some() { "modifies" } else { "adds" };
             let mut d = Diagnostic::new(
                 codes::POLICY_CHANGE_UNSIGNED,
                 Severity::Error,

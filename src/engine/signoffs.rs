@@ -262,7 +262,7 @@ pub fn check(
                     file: Arc::clone(&signoff.file),
                     signer: signoff.signer.clone(),
                     decision: signoff.decision,
-                    decision_span: signoff.subject_span.start..signoff.subject_span.end,
+                    decision_span: signoff.decision_span.clone(),
                     date: signoff.date.to_string(),
                     fresh: stale_reason.is_none() && !invalid,
                     stale_reason: stale_reason

@@ -44,6 +44,7 @@ pub struct Signoff {
     pub signer: String,
     pub signer_span: Range<usize>,
     pub decision: Decision,
+    pub decision_span: Range<usize>,
     pub date: jiff::civil::Date,
     pub date_span: Range<usize>,
     pub digest: String,
@@ -74,6 +75,7 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
     let subject = fields.string("subject", true);
     let role = fields.string("role", true);
     let signer = fields.string("signer", true);
+    let decision_span = table.get("decision").map_or(0..0, |n| n.span.clone());
     let decision =
         fields
             .string("decision", true)
@@ -128,6 +130,7 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
                 signer: signer.0.to_string(),
                 signer_span: span(signer.1),
                 decision,
+                decision_span,
                 date: date.0,
                 date_span: span(date.1),
                 digest: digest.0.to_string(),
