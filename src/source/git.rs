@@ -256,7 +256,20 @@ impl Git {
                 Err(_) => None,
             };
             let mut touched = BTreeSet::new();
-            tree_diff(&repo, parent_tree.as_ref(), Some(&tree), "", &mut touched)?;
+            let enter = |dir: &str| {
+                paths
+                    .range(dir.to_string()..)
+                    .next()
+                    .is_some_and(|p| p.starts_with(dir))
+            };
+            tree_diff_within(
+                &repo,
+                parent_tree.as_ref(),
+                Some(&tree),
+                "",
+                &enter,
+                &mut touched,
+            )?;
             for path in touched {
                 if paths.contains(&path) && !found.contains_key(&path) {
                     let author = commit.author();
@@ -337,6 +350,19 @@ fn tree_diff(
     prefix: &str,
     out: &mut BTreeSet<String>,
 ) -> Result<(), git2::Error> {
+    tree_diff_within(repo, old, new, prefix, &|_| true, out)
+}
+
+/// [`tree_diff`], descending only into directories `enter` accepts
+/// (given as `dir/`).
+fn tree_diff_within(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    enter: &dyn Fn(&str) -> bool,
+    out: &mut BTreeSet<String>,
+) -> Result<(), git2::Error> {
     let mut entries: BTreeMap<String, [Option<Side>; 2]> = BTreeMap::new();
     for (side, tree) in [old, new].into_iter().enumerate() {
         if let Some(tree) = tree {
@@ -364,14 +390,9 @@ fn tree_diff(
         if is_file(before) || is_file(after) {
             out.insert(path.clone());
         }
-        if old_tree.is_some() || new_tree.is_some() {
-            tree_diff(
-                repo,
-                old_tree.as_ref(),
-                new_tree.as_ref(),
-                &format!("{path}/"),
-                out,
-            )?;
+        let dir = format!("{path}/");
+        if (old_tree.is_some() || new_tree.is_some()) && enter(&dir) {
+            tree_diff_within(repo, old_tree.as_ref(), new_tree.as_ref(), &dir, enter, out)?;
         }
     }
     Ok(())
