@@ -564,3 +564,34 @@ fn tree_mode_outside_git_says_authorship_could_not_be_checked() {
     assert!(stdout.contains("\"PL029\""), "{stdout}");
     assert_eq!(output.status.code(), Some(0), "a warning, not a failure");
 }
+
+#[test]
+fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
+    let repo = Repo::new();
+    repo.git(&["checkout", "-q", "-b", "tighten"]);
+    let tightened = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace(
+            "feature.stage in ['cleared', 'launched']",
+            "feature.stage in ['review', 'cleared', 'launched']",
+        );
+    repo.write("policies/launch-gate.toml", &tightened);
+    repo.commit("chair@example.com", "tighten the gate");
+    let (code, _, stderr) = repo.policy(&[
+        "sign",
+        "launch-gate",
+        "--policy",
+        "--role",
+        "srb",
+        "--signer",
+        "chair@example.com",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit("chair@example.com", "srb signs the new gate");
+    let (code, found) = repo.lint(&["--base", "main"]);
+    assert_eq!(code, 0, "{found:?}");
+    assert!(
+        found.is_empty(),
+        "a signed, versioned policy change is clean: {found:?}"
+    );
+}

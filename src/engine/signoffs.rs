@@ -273,7 +273,14 @@ pub fn check(
         states.insert(feature.dir.clone(), roles);
     }
     for (policy_id, signoffs) in &workspace.policy_signoffs {
-        let policy = workspace.policies.iter().find(|p| &p.id == policy_id);
+        // In range mode, policy sign-offs are made on the change's version
+        // of the policy, not on the base's version that is in force.
+        let versions = if workspace.checked_policies.is_empty() {
+            &workspace.policies
+        } else {
+            &workspace.checked_policies
+        };
+        let policy = versions.iter().find(|p| &p.id == policy_id);
         for signoff in signoffs {
             common_checks(
                 workspace,
