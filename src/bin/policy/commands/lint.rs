@@ -240,7 +240,7 @@ fn load_change(
         if args.staged {
             None
         } else {
-            Some(head_of(&checked, &git, args)?)
+            Some(head_of(&git, args)?)
         },
         &listing_bases,
     )?;
@@ -386,7 +386,7 @@ fn load_change(
                 }
             }
         } else if let Some(merge_base) = base_revision {
-            let head = head_of(&checked, &git, args)?;
+            let head = head_of(&git, args)?;
             for (path, change) in git.last_changes(&to_verify, head, Some(merge_base))? {
                 history.authors.insert(
                     path,
@@ -408,7 +408,7 @@ fn load_change(
     Ok(workspace)
 }
 
-fn head_of(_checked: &GitSnapshot, git: &Git, args: &LintArgs) -> Result<Revision, Failure> {
+fn head_of(git: &Git, args: &LintArgs) -> Result<Revision, Failure> {
     let head_name = args.head.as_deref().unwrap_or("HEAD");
     Ok(if head_name == "HEAD" {
         git.head()?.ok_or(GitError::UnbornHead)?
