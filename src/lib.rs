@@ -16,6 +16,7 @@ pub mod model;
 pub mod pack;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod settings;
 pub mod source;
 

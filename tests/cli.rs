@@ -122,6 +122,7 @@ fn policy_in(dir: &Path, home: &Path) -> Command {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_AUTHOR_EMAIL")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS")
         .args(["--color", "never", "--today", TODAY]);
     cmd
 }

@@ -97,13 +97,16 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             let empty = BTreeMap::new();
             let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
             let mut context = Context::with_env(expr::env());
-            context.add_variable_from_value("feature", values::table(&feature.table));
+            context.add_variable_as_val("feature", values::table_val(&feature.table));
             let base = workspace
                 .base
                 .as_ref()
                 .and_then(|b| b.features.get(&feature.file.path))
-                .map_or(Cel::Null, |table| values::table(table));
-            context.add_variable_from_value("base", base);
+                .map_or_else(
+                    || Box::new(cel::common::types::CelNull) as Box<dyn cel::common::value::Val>,
+                    |table| values::table_val(table),
+                );
+            context.add_variable_as_val("base", base);
             context.add_variable_from_value("signoffs", signoffs::cel_value(states));
             context.add_variable_from_value("playbooks", playbooks_value.clone());
             context.add_variable_from_value("today", today.clone());
@@ -358,15 +361,13 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
     }
     for path in expr::maximal_paths(&expression.feature_paths) {
         let top = &path.segments[0];
-        let known_top = CORE_FIELDS.contains(&top.as_str()) || workspace.field_paths.contains(top);
+        let known_top = CORE_FIELDS.contains(&top.as_str()) || workspace.has_field(top);
         if !known_top {
-            let candidates = CORE_FIELDS.iter().copied().chain(
-                workspace
-                    .field_paths
-                    .iter()
-                    .filter(|p| !p.contains('.'))
-                    .map(String::as_str),
-            );
+            let top_level = workspace.field_names_at("");
+            let candidates = CORE_FIELDS
+                .iter()
+                .copied()
+                .chain(top_level.iter().map(String::as_str));
             let suggestion = suggest(top, candidates);
             // Absence is expected inside `has()`, and after a `has()` on
             // the same field elsewhere in the expression.
@@ -400,17 +401,16 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
         let mut prefix = top.clone();
         for segment in &path.segments[1..] {
             let full = format!("{prefix}.{segment}");
-            let siblings: Vec<&str> = workspace
-                .field_paths
-                .iter()
-                .filter_map(|p| p.strip_prefix(&format!("{prefix}.")))
-                .filter(|rest| !rest.contains('.'))
-                .collect();
-            if siblings.is_empty() || workspace.field_paths.contains(&full) {
+            if workspace.has_field(&full) {
                 prefix = full;
                 continue;
             }
-            if let Some(s) = suggest(segment, siblings.iter().copied()) {
+            let siblings = workspace.field_names_at(&prefix);
+            if siblings.is_empty() {
+                prefix = full;
+                continue;
+            }
+            if let Some(s) = suggest(segment, siblings.iter().map(String::as_str)) {
                 out.push(
                     Diagnostic::new(
                         codes::UNKNOWN_FEATURE_FIELD,

@@ -181,11 +181,43 @@ pub fn check(
     unauthorised: &std::collections::BTreeSet<String>,
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, BTreeMap<String, SignoffState>> {
+    use rayon::prelude::*;
+    // Digests are the costly part; features are independent.
+    let per_feature: Vec<(String, BTreeMap<String, SignoffState>, Vec<Diagnostic>)> = workspace
+        .features
+        .par_iter()
+        .filter_map(|feature| {
+            let signoffs = workspace.feature_signoffs.get(&feature.dir)?;
+            let mut out = Vec::new();
+            let roles = feature_states(
+                workspace,
+                settings,
+                unauthorised,
+                feature,
+                signoffs,
+                &mut out,
+            );
+            Some((feature.dir.clone(), roles, out))
+        })
+        .collect();
     let mut states = BTreeMap::new();
-    for feature in &workspace.features {
-        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
-            continue;
-        };
+    for (dir, roles, diagnostics) in per_feature {
+        out.extend(diagnostics);
+        states.insert(dir, roles);
+    }
+    policy_signoff_checks(workspace, settings, out);
+    states
+}
+
+fn feature_states(
+    workspace: &Workspace,
+    settings: &Settings,
+    unauthorised: &std::collections::BTreeSet<String>,
+    feature: &Feature,
+    signoffs: &[Signoff],
+    out: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, SignoffState> {
+    {
         let expected_subject = format!("feature:{}", feature.id);
         let current = digest_feature(feature, &workspace.config);
         let mut roles = BTreeMap::new();
@@ -270,8 +302,11 @@ pub fn check(
                 },
             );
         }
-        states.insert(feature.dir.clone(), roles);
+        roles
     }
+}
+
+fn policy_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {
     for (policy_id, signoffs) in &workspace.policy_signoffs {
         // In range mode, policy sign-offs are made on the change's version
         // of the policy, not on the base's version that is in force.
@@ -304,7 +339,6 @@ pub fn check(
             }
         }
     }
-    states
 }
 
 /// `Err` with a reason when `policy = "id@version"` no longer matches the

@@ -46,3 +46,37 @@ pub fn map(entries: Vec<(String, Cel)>) -> Cel {
         .collect();
     Cel::Map(map.into())
 }
+
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelString};
+use cel::common::value::Val;
+
+/// A manifest as a CEL value that borrows its strings from the parsed
+/// table: no copies, and no second conversion through [`Cel`].
+pub fn table_val(table: &Table) -> Box<dyn Val + '_> {
+    let mut map: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> =
+        HashMap::with_capacity(table.entries.len());
+    for entry in &table.entries {
+        map.insert(
+            CelMapKey::from(entry.key.as_str()),
+            value_val(&entry.node.value),
+        );
+    }
+    Box::new(CelMap::from(map))
+}
+
+fn value_val(value: &Value) -> Box<dyn Val + '_> {
+    match value {
+        Value::String(s) => Box::new(CelString::from(s.as_str())),
+        Value::Integer(i) => Box::new(CelInt::from(*i)),
+        Value::Float(f) => Box::new(CelDouble::from(*f)),
+        Value::Boolean(b) => Box::new(CelBool::from(*b)),
+        Value::Datetime(d) => Box::new(CelString::from(d.to_string())),
+        Value::Array(items) => Box::new(CelList::from(
+            items
+                .iter()
+                .map(|n| value_val(&n.value))
+                .collect::<Vec<_>>(),
+        )),
+        Value::Table(t) => table_val(t),
+    }
+}

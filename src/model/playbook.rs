@@ -30,7 +30,7 @@ pub struct Heading {
     pub span: Range<usize>,
 }
 
-const FRONT_MATTER_FIELDS: &[&str] = &[
+pub(crate) const FRONT_MATTER_FIELDS: &[&str] = &[
     "id",
     "version",
     "title",

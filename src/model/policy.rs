@@ -76,8 +76,8 @@ pub struct Policy {
     pub builtin: bool,
 }
 
-const POLICY_FIELDS: &[&str] = &["id", "version", "title", "owners", "description"];
-const RULE_FIELDS: &[&str] = &[
+pub(crate) const POLICY_FIELDS: &[&str] = &["id", "version", "title", "owners", "description"];
+pub(crate) const RULE_FIELDS: &[&str] = &[
     "code",
     "title",
     "severity",

@@ -53,7 +53,7 @@ pub struct Signoff {
     pub conditions: Vec<String>,
 }
 
-const SIGNOFF_FIELDS: &[&str] = &[
+pub(crate) const SIGNOFF_FIELDS: &[&str] = &[
     "subject",
     "role",
     "signer",
@@ -159,7 +159,7 @@ pub struct Waiver {
     pub expires_span: Range<usize>,
 }
 
-const WAIVER_FIELDS: &[&str] = &[
+pub(crate) const WAIVER_FIELDS: &[&str] = &[
     "rule",
     "feature",
     "reason",

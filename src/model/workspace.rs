@@ -41,8 +41,6 @@ pub struct Workspace {
     /// Sign-offs of policies, by policy id (from their directory).
     pub policy_signoffs: BTreeMap<String, Vec<Signoff>>,
     pub waivers: Vec<Waiver>,
-    /// Every dotted field path used by any manifest (`monitoring.toxicity`).
-    pub field_paths: BTreeSet<String>,
     /// Every directory holding a manifest, parsed or not.
     pub feature_dirs: BTreeSet<String>,
     /// The content the change is judged against (git modes only).
@@ -88,6 +86,33 @@ pub struct Author {
 }
 
 impl Workspace {
+    /// True when any loaded manifest has the dotted field `path`
+    /// (`monitoring.toxicity`). Stops at the first manifest that has it,
+    /// which for a real field is almost always the first one.
+    pub fn has_field(&self, path: &str) -> bool {
+        self.features.iter().any(|f| f.table.lookup(path).is_some())
+    }
+
+    /// The keys found under the table at dotted `path` (the top level for an
+    /// empty path) in any manifest: the candidates for a did-you-mean.
+    pub fn field_names_at(&self, path: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for feature in &self.features {
+            let table = if path.is_empty() {
+                Some(feature.table.as_ref())
+            } else {
+                feature
+                    .table
+                    .lookup(path)
+                    .and_then(|e| e.node.value.as_table())
+            };
+            if let Some(table) = table {
+                names.extend(table.keys().map(str::to_string));
+            }
+        }
+        names
+    }
+
     /// Parses the base revision's policies, playbooks and the manifests at
     /// `manifest_paths`; problems in the base are ignored (it is trusted).
     pub fn load_base(
@@ -396,7 +421,6 @@ pub fn load_with(
         feature_signoffs: BTreeMap::new(),
         policy_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
-        field_paths: BTreeSet::new(),
         feature_dirs: feature_dirs.clone(),
         base: None,
         checked_policies: Vec::new(),
@@ -436,11 +460,6 @@ pub fn load_with(
             }
         }
     }
-    let mut shape = KeyTree::default();
-    for feature in &workspace.features {
-        shape.add(&feature.table);
-    }
-    shape.paths("", &mut workspace.field_paths);
     workspace
 }
 
@@ -473,41 +492,6 @@ pub fn glob_bases(globs: &[String]) -> Vec<String> {
         }
     }
     kept
-}
-
-/// The union of the key structure of all manifests, built without
-/// allocating for keys already seen (most manifests share one shape).
-#[derive(Default)]
-struct KeyTree {
-    children: std::collections::HashMap<String, KeyTree>,
-}
-
-impl KeyTree {
-    fn add(&mut self, table: &crate::model::tree::Table) {
-        for entry in &table.entries {
-            if !self.children.contains_key(entry.key.as_str()) {
-                self.children.insert(entry.key.clone(), KeyTree::default());
-            }
-            let Some(child) = self.children.get_mut(entry.key.as_str()) else {
-                continue;
-            };
-            if let crate::model::tree::Value::Table(inner) = &entry.node.value {
-                child.add(inner);
-            }
-        }
-    }
-
-    fn paths(&self, prefix: &str, out: &mut BTreeSet<String>) {
-        for (key, child) in &self.children {
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            child.paths(&path, out);
-            out.insert(path);
-        }
-    }
 }
 
 #[cfg(test)]

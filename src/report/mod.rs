@@ -1,8 +1,10 @@
 //! Output formats. Each renders an [`Outcome`](crate::engine::Outcome) into a
 //! string; the binary decides where it goes.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::diagnostic::Severity;
 use crate::engine::Outcome;
@@ -38,4 +40,28 @@ pub fn summary_line(outcome: &Outcome) -> String {
         line.push_str("; no policies in this repository, checked against the built-in policy pack");
     }
     line
+}
+
+/// A Markdown code span that survives backticks in its content.
+fn code_span(content: &str) -> String {
+    let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if content.starts_with('`') || content.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{content}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code_span("a"), "`a`");
+        assert_eq!(code_span("a `b` c"), "``a `b` c``");
+        assert_eq!(code_span("`b`"), "`` `b` ``");
+    }
 }

@@ -62,6 +62,10 @@ impl Snapshot for WorkTree {
         let walker = ignore::WalkBuilder::new(&start)
             .hidden(false)
             .git_global(false)
+            // `.ignore` files and `.git/info/exclude` are not part of what the
+            // repository shares; skipping them saves syscalls per directory.
+            .ignore(false)
+            .git_exclude(false)
             .require_git(false)
             .follow_links(false)
             .threads(rayon::current_num_threads())

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -50,6 +51,13 @@ pub enum Command {
     /// Manage the git pre-commit hook.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print the JSON Schema (draft-07) of a file kind, or write them all,
+    /// for editors (Taplo / Even Better TOML).
+    Schema(SchemaArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `policy man > policy.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,8 +69,14 @@ pub enum HookCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Compiler-style diagnostics on stderr.
     Human,
+    /// One JSON document (docs/json-format.md).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations) and a job summary.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,7 +102,7 @@ pub struct LintArgs {
     /// Report on every feature, not only touched ones (staged and range modes).
     #[arg(long)]
     pub all: bool,
-    /// Output format (default human).
+    /// Output format (default human; github when GITHUB_ACTIONS=true).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Fail (exit 1) on warnings too.
@@ -125,6 +139,33 @@ pub struct SignArgs {
     /// Replace an existing sign-off file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  policy schema feature > feature.schema.json\n  policy schema --out schemas"
+)]
+pub struct SchemaArgs {
+    /// The file kind to print. Required unless --out is given.
+    #[arg(
+        value_parser = PossibleValuesParser::new(policy_lint::schema::Kind::NAMES)
+            .map(|name| policy_lint::schema::Kind::from_name(&name).expect("a listed name")),
+        required_unless_present = "out"
+    )]
+    pub kind: Option<policy_lint::schema::Kind>,
+    /// Write policy-<kind>.schema.json files into DIR instead of printing:
+    /// all six, or only KIND when given. The files are generated, so
+    /// existing ones are overwritten (that is how a committed copy is
+    /// refreshed).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

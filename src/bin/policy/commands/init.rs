@@ -1,9 +1,15 @@
 //! `policy init`: scaffold a repository. Existing files are never touched.
+//!
+//! Every TOML file it writes starts with a Taplo `#:schema` directive that
+//! points, by a path relative to the file, at the JSON Schemas it writes
+//! into `.policy/schemas/`, so editors with Taplo / Even Better TOML
+//! complete and check the files from the first keystroke.
 
 use std::io::Write;
 use std::path::Path;
 
 use policy_lint::pack;
+use policy_lint::schema::Kind;
 
 use crate::args::Cli;
 use crate::{Failure, project};
@@ -47,17 +53,27 @@ playbooks = []
 statement = "State what the launch must prove about safety"
 "#;
 
+/// Where the schemas go, relative to the repository root.
+pub const SCHEMA_DIR: &str = ".policy/schemas";
+
 pub fn run(cli: &Cli) -> Result<u8, Failure> {
     let root = project::start_dir(cli)?;
-    let mut files: Vec<(String, &str)> = vec![
-        ("policy.toml".into(), CONFIG),
-        (
-            "features/example-feature/feature.toml".into(),
-            EXAMPLE_FEATURE,
-        ),
-    ];
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut toml = |path: String, kind: Kind, text: &str| {
+        let text = with_schema_directive(&path, kind, text);
+        files.push((path, text));
+    };
+    toml("policy.toml".into(), Kind::Config, CONFIG);
+    toml(
+        "features/example-feature/feature.toml".into(),
+        Kind::Feature,
+        EXAMPLE_FEATURE,
+    );
     for (name, text) in pack::POLICIES {
-        files.push((format!("policies/{name}"), text));
+        toml(format!("policies/{name}"), Kind::Policy, text);
+    }
+    for kind in Kind::ALL {
+        files.push((format!("{SCHEMA_DIR}/{}", kind.file_name()), kind.render()));
     }
     let mut created = 0;
     for (path, text) in &files {
@@ -72,6 +88,25 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     }
     eprintln!("{created} file(s) created; run `policy lint` to check the repository");
     Ok(0)
+}
+
+/// `text` with a first line `#:schema <path>` that leads from `path` (a
+/// repository-relative file) to the schema of `kind` under [`SCHEMA_DIR`].
+/// Taplo resolves a relative schema path against the file's directory; the
+/// directive must come before any key. A directive already in `text` is
+/// replaced.
+fn with_schema_directive(path: &str, kind: Kind, text: &str) -> String {
+    let depth = path.matches('/').count();
+    let up = if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    };
+    let body = match text.strip_prefix("#:schema ") {
+        Some(rest) => rest.split_once('\n').map_or("", |(_, body)| body),
+        None => text,
+    };
+    format!("#:schema {up}{SCHEMA_DIR}/{}\n{body}", kind.file_name())
 }
 
 /// Writes `text` to a new file; returns false, touching nothing, when the

@@ -44,7 +44,14 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
     outcome.diagnostics.append(&mut project.config_diagnostics);
     diagnostic::sort(&mut outcome.diagnostics);
 
-    match args.format.unwrap_or(Format::Human) {
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    match format {
         Format::Human => {
             let width = std::env::var("COLUMNS")
                 .ok()
@@ -56,8 +63,34 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
             );
         }
         Format::Json => print!("{}", report::json::render(&outcome)),
+        Format::Sarif => print!("{}", report::sarif::render(&outcome, &workspace.policies)),
+        Format::Github => {
+            print!("{}", report::github::render(&outcome));
+            eprintln!("{}", report::summary_line(&outcome));
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                append_step_summary(&path, &report::github::summary_markdown(&outcome));
+            }
+        }
     }
     Ok(exit_code(&outcome, args.deny))
+}
+
+/// Appends to the job summary file; never truncates what earlier steps
+/// wrote. A summary that cannot be written is worth a warning, not a failed
+/// check.
+fn append_step_summary(path: &std::ffi::OsStr, markdown: &str) {
+    use std::io::Write;
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(markdown.as_bytes()));
+    if let Err(error) = written {
+        eprintln!(
+            "warning: cannot append to GITHUB_STEP_SUMMARY `{}`: {error}",
+            std::path::Path::new(path).display()
+        );
+    }
 }
 
 pub fn exit_code(outcome: &engine::Outcome, deny: Option<Deny>) -> u8 {

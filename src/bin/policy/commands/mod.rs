@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod completions;
 pub mod explain;
 pub mod hook;
 pub mod init;
 pub mod lint;
+pub mod schema;
 pub mod sign;
