@@ -41,18 +41,23 @@ impl Severity {
 pub struct SourceFile {
     pub path: String,
     pub text: Arc<str>,
-    pub lines: crate::model::LineIndex,
+    /// Built on first use: only files that end up in a report need it.
+    lines: std::sync::OnceLock<crate::model::LineIndex>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<SourceFile> {
-        let text: Arc<str> = text.into();
-        let lines = crate::model::LineIndex::new(&text);
         Arc::new(SourceFile {
             path: path.into(),
-            text,
-            lines,
+            text: text.into(),
+            lines: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The line index of the text, for converting offsets to positions.
+    pub fn lines(&self) -> &crate::model::LineIndex {
+        self.lines
+            .get_or_init(|| crate::model::LineIndex::new(&self.text))
     }
 }
 

@@ -336,6 +336,12 @@ impl<'a> Fields<'a> {
 /// Where to report a field missing from a whole document: the first line.
 pub fn document_anchor(file: &SourceFile) -> Range<usize> {
     let start = bom_len(&file.text);
-    let end = file.lines.line_end(&file.text, 0).max(start);
+    let first_line = file.text.find('\n').unwrap_or(file.text.len());
+    let end = if file.text[..first_line].ends_with('\r') {
+        first_line - 1
+    } else {
+        first_line
+    };
+    let end = end.max(start);
     start..end
 }

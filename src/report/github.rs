@@ -36,8 +36,8 @@ fn command(diagnostic: &Diagnostic) -> String {
     let mut properties: Vec<(&str, String)> = Vec::new();
     if let Some(label) = &diagnostic.primary {
         let file = &label.file;
-        let start = file.lines.position_chars(&file.text, label.span.start);
-        let end = file.lines.position_chars(&file.text, label.span.end);
+        let start = file.lines().position_chars(&file.text, label.span.start);
+        let end = file.lines().position_chars(&file.text, label.span.end);
         properties.push(("file", file.path.clone()));
         properties.push(("line", start.line.to_string()));
         if start.line == end.line {
@@ -99,7 +99,7 @@ pub fn summary_markdown(outcome: &Outcome) -> String {
                 Some(label) => {
                     let position = label
                         .file
-                        .lines
+                        .lines()
                         .position_chars(&label.file.text, label.span.start);
                     super::code_span(&format!(
                         "{}:{}:{}",

@@ -56,8 +56,8 @@ fn location(label: &Label) -> Location<'_> {
     let text = &label.file.text;
     Location {
         file: &label.file.path,
-        start: label.file.lines.position_chars(text, label.span.start),
-        end: label.file.lines.position_chars(text, label.span.end),
+        start: label.file.lines().position_chars(text, label.span.start),
+        end: label.file.lines().position_chars(text, label.span.end),
         byte_start: label.span.start,
         byte_end: label.span.end,
         label: label.message.as_deref(),

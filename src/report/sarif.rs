@@ -496,8 +496,8 @@ fn suppression(diagnostic: &Diagnostic) -> Option<Suppression> {
 
 fn location(label: &Label, id: Option<usize>) -> Location {
     let file = &label.file;
-    let start = file.lines.position_chars(&file.text, label.span.start);
-    let end = file.lines.position_chars(&file.text, label.span.end);
+    let start = file.lines().position_chars(&file.text, label.span.start);
+    let end = file.lines().position_chars(&file.text, label.span.end);
     let (uri, uri_base_id) = match file.path.strip_prefix(BUILTIN_PREFIX) {
         Some(inside) => (inside, BUILTIN_BASE),
         None => (file.path.as_str(), SOURCE_ROOT),
@@ -558,7 +558,7 @@ impl Fingerprints {
 fn fingerprint_hash(diagnostic: &Diagnostic) -> String {
     let (path, line) = match &diagnostic.primary {
         Some(label) => {
-            let lines = &label.file.lines;
+            let lines = &label.file.lines();
             let text = &label.file.text;
             let n = lines.line_of(label.span.start);
             let line = &text[lines.line_start(n)..lines.line_end(text, n)];
