@@ -121,6 +121,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         })
         .collect();
     diagnostics.extend(per_feature.into_iter().flatten());
+    attribute_to_features(workspace, &mut diagnostics);
     apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
 
     let features_checked = match &settings.report_on {
@@ -140,6 +141,28 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         features_checked,
         features_total: workspace.feature_dirs.len().max(workspace.features.len()),
         policy_source: workspace.policy_source,
+    }
+}
+
+/// Findings in a file inside a feature's directory (a sign-off that fails
+/// to parse, say) are about that feature: waivers can match them and the
+/// summary counts the feature.
+fn attribute_to_features(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
+    let by_dir: BTreeMap<&str, &str> = workspace
+        .features
+        .iter()
+        .map(|f| (f.dir.as_str(), f.id.as_str()))
+        .collect();
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.feature.is_none()) {
+        let Some(label) = &diagnostic.primary else { continue };
+        let mut path = label.file.path.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if let Some(id) = by_dir.get(parent) {
+                diagnostic.feature = Some(id.to_string());
+                break;
+            }
+            path = parent;
+        }
     }
 }
 
