@@ -154,7 +154,9 @@ fn attribute_to_features(workspace: &Workspace, diagnostics: &mut [Diagnostic]) 
         .map(|f| (f.dir.as_str(), f.id.as_str()))
         .collect();
     for diagnostic in diagnostics.iter_mut().filter(|d| d.feature.is_none()) {
-        let Some(label) = &diagnostic.primary else { continue };
+        let Some(label) = &diagnostic.primary else {
+            continue;
+        };
         let mut path = label.file.path.as_str();
         while let Some((parent, _)) = path.rsplit_once('/') {
             if let Some(id) = by_dir.get(parent) {
