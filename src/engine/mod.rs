@@ -296,7 +296,10 @@ fn compile_policies<'a>(
                 match Expression::compile(&policy.file, source) {
                     Ok(expression) => {
                         static_checks(workspace, &expression, &mut config_errors);
-                        Some(expression)
+                        // An unknown variable is already a configuration
+                        // error; running the rule would only repeat it as a
+                        // run-time failure on every feature.
+                        expression.unknown_variables.is_empty().then_some(expression)
                     }
                     Err(error) => {
                         config_errors.push(
