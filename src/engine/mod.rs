@@ -299,7 +299,10 @@ fn compile_policies<'a>(
                         // An unknown variable is already a configuration
                         // error; running the rule would only repeat it as a
                         // run-time failure on every feature.
-                        expression.unknown_variables.is_empty().then_some(expression)
+                        expression
+                            .unknown_variables
+                            .is_empty()
+                            .then_some(expression)
                     }
                     Err(error) => {
                         config_errors.push(
