@@ -46,7 +46,7 @@ for scale in 4 1; do
   n=$((features / scale)); m=$((others / scale))
   repo="$work/repo-$n"
   python3 bench/generate.py "$repo" "$n" "$m"
-  (cd "$repo" && git init -q -b main && git add -A && git commit -qm generated && git gc -q)
+  (cd "$repo" && git init -q -b main && git add -A && git -c gc.auto=0 commit -qm generated && git gc -q)
   # Let the kernel write back the freshly generated files before timing.
   sync
   (cd "$repo" && git ls-files -z features | xargs -0 cat >/dev/null) # warm the cache
