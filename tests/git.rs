@@ -595,3 +595,25 @@ fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
         "a signed, versioned policy change is clean: {found:?}"
     );
 }
+
+#[test]
+fn waivers_of_untouched_features_are_not_judged_in_range_mode() {
+    let repo = Repo::new();
+    repo.write(
+        "waivers/search-lg002.toml",
+        "rule = \"LG002\"\nfeature = \"search\"\nreason = \"board meets next week\"\napproved_by = \"srb\"\nexpires = 2027-01-31\n",
+    );
+    repo.commit("chair@example.com", "waive LG002 for search");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "review", "medium"),
+    );
+    repo.commit("chair@example.com", "chat to review");
+    let (code, found) = repo.lint(&["--base", "main"]);
+    assert_eq!(code, 0, "{found:?}");
+    assert!(
+        found.is_empty(),
+        "search is not part of this change: {found:?}"
+    );
+}

@@ -867,7 +867,7 @@ fn apply_waivers(
         .collect();
     let mut extra = Vec::new();
     for waiver in &workspace.waivers {
-        if known_features.contains(waiver.feature.as_str())
+        if (workspace.partial || known_features.contains(waiver.feature.as_str()))
             && !loaded.contains(waiver.feature.as_str())
         {
             // Its feature is not part of this run: nothing to judge it by.

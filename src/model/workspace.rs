@@ -43,6 +43,9 @@ pub struct Workspace {
     pub waivers: Vec<Waiver>,
     /// Every directory holding a manifest, parsed or not.
     pub feature_dirs: BTreeSet<String>,
+    /// Only some manifests were loaded (a change's touched features): what
+    /// is not loaded may still exist, so it cannot be judged absent.
+    pub partial: bool,
     /// The content the change is judged against (git modes only).
     pub base: Option<Base>,
     /// In range mode, the policies as the change leaves them (the ones in
@@ -422,6 +425,7 @@ pub fn load_with(
         policy_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
         feature_dirs: feature_dirs.clone(),
+        partial: only_feature_dirs.is_some(),
         base: None,
         checked_policies: Vec::new(),
         history: History::default(),

@@ -385,14 +385,28 @@ fn tree_diff_within(
     enter: &dyn Fn(&str) -> bool,
     out: &mut BTreeSet<String>,
 ) -> Result<(), git2::Error> {
-    let mut entries: BTreeMap<String, [Option<Side>; 2]> = BTreeMap::new();
-    for (side, tree) in [old, new].into_iter().enumerate() {
-        if let Some(tree) = tree {
-            for entry in tree.iter() {
-                if let Ok(name) = entry.name() {
-                    entries.entry(name.to_string()).or_default()[side] =
-                        Some((entry.id(), entry.kind()));
-                }
+    // Entries present on either side whose ids differ. Names are looked up
+    // by binary search in the other tree, so unchanged entries cost no
+    // allocation.
+    let side = |tree: Option<&git2::Tree<'_>>, name: &str| -> Option<Side> {
+        tree.and_then(|t| t.get_name(name))
+            .map(|e| (e.id(), e.kind()))
+    };
+    let mut entries: Vec<(String, [Option<Side>; 2])> = Vec::new();
+    if let Some(new) = new {
+        for entry in new.iter() {
+            let Ok(name) = entry.name() else { continue };
+            let before = side(old, name);
+            if before.map(|b| b.0) != Some(entry.id()) {
+                entries.push((name.to_string(), [before, Some((entry.id(), entry.kind()))]));
+            }
+        }
+    }
+    if let Some(old) = old {
+        for entry in old.iter() {
+            let Ok(name) = entry.name() else { continue };
+            if side(new, name).is_none() {
+                entries.push((name.to_string(), [Some((entry.id(), entry.kind())), None]));
             }
         }
     }
