@@ -155,7 +155,8 @@ enum Kind {
     PolicySignoff,
 }
 
-fn globset(globs: &[String]) -> GlobSet {
+/// Compiles path globs into one set; `*` does not cross `/`.
+pub fn globset(globs: &[String]) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
         if let Ok(glob) = GlobBuilder::new(glob).literal_separator(true).build() {

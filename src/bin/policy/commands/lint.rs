@@ -151,13 +151,7 @@ fn tree_history(project: &project::Project, paths: &BTreeSet<String>) -> Result<
             .last_changes(&committed, head, None)
             .map_err(|e| e.to_string())?
         {
-            history.authors.insert(
-                path,
-                Author {
-                    email: change.email,
-                    source: format!("commit {} (\"{}\")", change.commit, change.summary),
-                },
-            );
+            history.authors.insert(path, committed_by(change));
         }
     }
     let pending: Vec<&String> = paths
@@ -280,7 +274,7 @@ fn load_change(
 
     // Touched features: a file in the feature's directory changed, a waiver
     // naming it changed, or a playbook it follows changed.
-    let feature_globs = globset(&config.paths.features);
+    let feature_globs = workspace::globset(&config.paths.features);
     // The feature directory of a changed path: the nearest ancestor holding
     // a manifest. Only those directories are read, never a full listing.
     let feature_dir_of = |path: &str| -> Option<String> {
@@ -300,8 +294,8 @@ fn load_change(
     let mut touched_dirs = BTreeSet::new();
     let mut named_ids = BTreeSet::new();
     let mut playbook_changed = false;
-    let waiver_globs = globset(&config.paths.waivers);
-    let playbook_globs = globset(&config.paths.playbooks);
+    let waiver_globs = workspace::globset(&config.paths.waivers);
+    let playbook_globs = workspace::globset(&config.paths.playbooks);
     for path in &changed {
         let relative = path.strip_prefix(&prefix).unwrap_or(path);
         if let Some(dir) = feature_dir_of(path) {
@@ -421,13 +415,7 @@ fn load_change(
         } else if let Some(merge_base) = base_revision {
             let head = head_of(&git, args)?;
             for (path, change) in git.last_changes(&to_verify, head, Some(merge_base))? {
-                history.authors.insert(
-                    path,
-                    Author {
-                        email: change.email,
-                        source: format!("commit {} (\"{}\")", change.commit, change.summary),
-                    },
-                );
+                history.authors.insert(path, committed_by(change));
             }
         }
         let signoff_like = |p: &str| p.contains("/signoffs/") && p.ends_with(".toml");
@@ -462,21 +450,6 @@ fn all_globs(config: &Config) -> Vec<String> {
     .cloned()
     .chain(["policies/signoffs/*/*.toml".to_string()])
     .collect()
-}
-
-fn globset(globs: &[String]) -> globset::GlobSet {
-    let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        if let Ok(glob) = globset::GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-        {
-            builder.add(glob);
-        }
-    }
-    builder
-        .build()
-        .unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
 /// Feature ids whose manifest lies under one of `paths` (given relative to
@@ -515,4 +488,12 @@ fn features_under(
         })
         .map(|f| f.id.clone())
         .collect())
+}
+
+/// The author of a commit as evidence for the authorship check.
+fn committed_by(change: policy_lint::source::git::LastChange) -> Author {
+    Author {
+        email: change.email,
+        source: format!("commit {} (\"{}\")", change.commit, change.summary),
+    }
 }
