@@ -49,6 +49,27 @@ pub struct Expression {
     start: Option<usize>,
     pub feature_paths: Vec<FieldPath>,
     pub unknown_variables: Vec<(String, Range<usize>)>,
+    /// Everything the expression reads from the variables that differ from
+    /// feature to feature, or `None` when that cannot be pinned down (it
+    /// reads `signoffs`). Two features that agree on these reads get the
+    /// same result, which lets evaluation reuse it.
+    pub reads: Option<Vec<Read>>,
+}
+
+/// One read of a per-feature variable: `feature.risk.residual`,
+/// `has(base.stage)`, or the whole of `feature`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Read {
+    pub variable: ReadRoot,
+    pub segments: Vec<String>,
+    /// Inside `has()`: only whether the last segment exists is seen.
+    pub presence_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadRoot {
+    Feature,
+    Base,
 }
 
 /// A compile error, already mapped into the file.
@@ -73,6 +94,7 @@ impl Expression {
                     start,
                     feature_paths: Vec::new(),
                     unknown_variables: Vec::new(),
+                    reads: None,
                     program,
                 };
                 expression.analyse();
@@ -127,6 +149,12 @@ impl Expression {
         self.walk(&root, &mut scope, &mut paths, &mut unknown);
         self.feature_paths = paths;
         self.unknown_variables = unknown;
+        let mut reads = Vec::new();
+        let mut scope = Vec::new();
+        self.reads = collect_reads(&root, &mut scope, &mut reads).then(|| {
+            reads.dedup();
+            reads
+        });
     }
 
     fn walk(
@@ -294,6 +322,111 @@ impl Expression {
             }
         }
         (start, end as u32)
+    }
+}
+
+/// Adds every read of `feature` and `base` under `expr` to `reads`: each
+/// occurrence of the variable with the chain of field selections around it
+/// (`feature.a.b`, `feature['a']`). Anything else done to the value (an
+/// index by a computed key, a comprehension, a function) sees the value at
+/// the end of the chain as a whole, and the read covers all of it. False
+/// when the expression reads a variable whose reads are not tracked.
+fn collect_reads(expr: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<Read>) -> bool {
+    if let Some(read) = read_chain(expr, scope) {
+        reads.push(read);
+        return true;
+    }
+    match &expr.expr {
+        Expr::Ident(name) => {
+            // `signoffs` differs per feature and is not tracked; `playbooks`
+            // and `today` are the same for every feature.
+            name != "signoffs" || scope.iter().any(|s| s == name)
+        }
+        Expr::Select(select) => collect_reads(&select.operand, scope, reads),
+        Expr::Call(call) => call
+            .target
+            .iter()
+            .map(|t| &**t)
+            .chain(&call.args)
+            .all(|e| collect_reads(e, scope, reads)),
+        Expr::List(list) => list.elements.iter().all(|e| collect_reads(e, scope, reads)),
+        Expr::Map(map) => map
+            .entries
+            .iter()
+            .all(|entry| entry_reads(entry, scope, reads)),
+        Expr::Struct(s) => s
+            .entries
+            .iter()
+            .all(|entry| entry_reads(entry, scope, reads)),
+        Expr::Comprehension(c) => {
+            if !collect_reads(&c.iter_range, scope, reads)
+                || !collect_reads(&c.accu_init, scope, reads)
+            {
+                return false;
+            }
+            let depth = scope.len();
+            scope.push(c.iter_var.clone());
+            if let Some(second) = &c.iter_var2 {
+                scope.push(second.clone());
+            }
+            scope.push(c.accu_var.clone());
+            let ok = [&c.loop_cond, &c.loop_step, &c.result]
+                .into_iter()
+                .all(|e| collect_reads(e, scope, reads));
+            scope.truncate(depth);
+            ok
+        }
+        Expr::Literal(_) | Expr::Unspecified => true,
+    }
+}
+
+fn entry_reads(
+    entry: &cel::common::ast::IdedEntryExpr,
+    scope: &mut Vec<String>,
+    reads: &mut Vec<Read>,
+) -> bool {
+    match &entry.expr {
+        EntryExpr::MapEntry(e) => {
+            collect_reads(&e.key, scope, reads) && collect_reads(&e.value, scope, reads)
+        }
+        EntryExpr::StructField(f) => collect_reads(&f.value, scope, reads),
+    }
+}
+
+/// `feature`, `feature.a.b`, `feature['a']`, `has(base.a)`: a variable with
+/// the field selections applied to it.
+fn read_chain(expr: &IdedExpr, scope: &[String]) -> Option<Read> {
+    let mut segments = Vec::new();
+    let mut current = expr;
+    let presence_only = matches!(&expr.expr, Expr::Select(select) if select.test);
+    loop {
+        match &current.expr {
+            Expr::Select(select) => {
+                segments.push(select.field.clone());
+                current = &select.operand;
+            }
+            Expr::Call(call) if call.func_name == "_[_]" && call.args.len() == 2 => {
+                match &call.args[1].expr {
+                    Expr::Literal(LiteralValue::String(key)) => segments.push(key.to_string()),
+                    _ => return None,
+                }
+                current = &call.args[0];
+            }
+            Expr::Ident(name) if !scope.iter().any(|s| s == name) => {
+                let variable = match name.as_str() {
+                    "feature" => ReadRoot::Feature,
+                    "base" => ReadRoot::Base,
+                    _ => return None,
+                };
+                segments.reverse();
+                return Some(Read {
+                    variable,
+                    segments,
+                    presence_only,
+                });
+            }
+            _ => return None,
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! waivers, and returns sorted diagnostics.
 
 pub mod expr;
+mod fields;
 mod history;
+mod memo;
 mod signoffs;
 pub mod values;
 
@@ -20,6 +22,8 @@ use crate::model::workspace::{PolicySource, Workspace};
 use crate::rules::{codes, suggest};
 use crate::settings::Settings;
 use expr::{Expression, FieldPath};
+use fields::FieldIndex;
+use memo::{Evaluation, Memo};
 pub use signoffs::{SignoffState, digest_feature, policy_in_force};
 
 /// The result of one run.
@@ -67,8 +71,9 @@ struct CompiledRule<'a> {
 pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     let mut diagnostics = workspace.diagnostics.clone();
     duplicates(workspace, &mut diagnostics);
-    let rules = compile_policies(workspace, &mut diagnostics);
-    let applies_when = compile_playbooks(workspace, &mut diagnostics);
+    let fields = FieldIndex::new(&workspace.features);
+    let rules = compile_policies(workspace, &fields, &mut diagnostics);
+    let applies_when = compile_playbooks(workspace, &fields, &mut diagnostics);
     let unauthorised = history::unauthorised(workspace);
     history::check(workspace, &mut diagnostics);
     let signoff_states = signoffs::check(workspace, settings, &unauthorised, &mut diagnostics);
@@ -92,27 +97,38 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     let per_feature: Vec<Vec<Diagnostic>> = workspace
         .features
         .par_iter()
-        .map(|feature| {
+        .map_init(Memo::default, |memo, feature| {
             let mut out = Vec::new();
             let empty = BTreeMap::new();
             let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
-            let mut context = Context::with_env(expr::env());
-            context.add_variable_as_val("feature", values::table_val(&feature.table));
             let base = workspace
                 .base
                 .as_ref()
                 .and_then(|b| b.features.get(&feature.file.path))
-                .map_or_else(
-                    || Box::new(cel::common::types::CelNull) as Box<dyn cel::common::value::Val>,
-                    |table| values::table_val(table),
+                .map(|table| table.as_ref());
+            let (playbooks_value, today) = (&playbooks_value, &today);
+            let build = move || {
+                let mut context = Context::with_env(expr::env());
+                context.add_variable_as_val("feature", values::table_val(&feature.table));
+                context.add_variable_as_val(
+                    "base",
+                    base.map_or_else(
+                        || {
+                            Box::new(cel::common::types::CelNull)
+                                as Box<dyn cel::common::value::Val>
+                        },
+                        values::table_val,
+                    ),
                 );
-            context.add_variable_as_val("base", base);
-            context.add_variable_from_value("signoffs", signoffs::cel_value(states));
-            context.add_variable_from_value("playbooks", playbooks_value.clone());
-            context.add_variable_from_value("today", today.clone());
-            playbook_references(workspace, feature, &applies_when, &context, &mut out);
+                context.add_variable_from_value("signoffs", signoffs::cel_value(states));
+                context.add_variable_from_value("playbooks", playbooks_value.clone());
+                context.add_variable_from_value("today", today.clone());
+                context
+            };
+            let mut evaluation = Evaluation::new(&feature.table, base, memo, Box::new(build));
+            playbook_references(workspace, feature, &applies_when, &mut evaluation, &mut out);
             for compiled in &rules {
-                evaluate_rule(feature, compiled, states, &context, &mut out);
+                evaluate_rule(feature, compiled, states, &mut evaluation, &mut out);
             }
             for d in &mut out {
                 d.feature.get_or_insert_with(|| feature.id.clone());
@@ -233,6 +249,7 @@ fn duplicates(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
 
 fn compile_policies<'a>(
     workspace: &'a Workspace,
+    fields: &FieldIndex<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<CompiledRule<'a>> {
     let mut compiled = Vec::new();
@@ -295,7 +312,7 @@ fn compile_policies<'a>(
                 let source = source.as_ref()?;
                 match Expression::compile(&policy.file, source) {
                     Ok(expression) => {
-                        static_checks(workspace, &expression, &mut config_errors);
+                        static_checks(fields, &expression, &mut config_errors);
                         // An unknown variable is already a configuration
                         // error; running the rule would only repeat it as a
                         // run-time failure on every feature.
@@ -371,7 +388,7 @@ fn unknown_role(
 }
 
 /// Checks done once per expression, before any feature is evaluated.
-fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<Diagnostic>) {
+fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec<Diagnostic>) {
     for (name, span) in &expression.unknown_variables {
         let help = match suggest(name, expr::VARIABLES.iter().copied()) {
             Some(s) => format!(
@@ -392,9 +409,9 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
     }
     for path in expr::maximal_paths(&expression.feature_paths) {
         let top = &path.segments[0];
-        let known_top = CORE_FIELDS.contains(&top.as_str()) || workspace.has_field(top);
+        let known_top = CORE_FIELDS.contains(&top.as_str()) || fields.has(top);
         if !known_top {
-            let top_level = workspace.field_names_at("");
+            let top_level = fields.names_at("");
             let candidates = CORE_FIELDS
                 .iter()
                 .copied()
@@ -432,11 +449,11 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
         let mut prefix = top.clone();
         for segment in &path.segments[1..] {
             let full = format!("{prefix}.{segment}");
-            if workspace.has_field(&full) {
+            if fields.has(&full) {
                 prefix = full;
                 continue;
             }
-            let siblings = workspace.field_names_at(&prefix);
+            let siblings = fields.names_at(&prefix);
             if siblings.is_empty() {
                 prefix = full;
                 continue;
@@ -463,6 +480,7 @@ fn static_checks(workspace: &Workspace, expression: &Expression, out: &mut Vec<D
 
 fn compile_playbooks(
     workspace: &Workspace,
+    fields: &FieldIndex<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Expression> {
     let mut compiled = BTreeMap::new();
@@ -477,7 +495,7 @@ fn compile_playbooks(
         match Expression::compile(&playbook.file, &source) {
             Ok(expression) => {
                 let mut found = Vec::new();
-                static_checks(workspace, &expression, &mut found);
+                static_checks(fields, &expression, &mut found);
                 out.extend(found);
                 compiled.insert(playbook.id.clone(), expression);
             }
@@ -503,7 +521,7 @@ fn playbook_references(
     workspace: &Workspace,
     feature: &Feature,
     applies_when: &BTreeMap<String, Expression>,
-    context: &Context,
+    evaluation: &mut Evaluation<'_, '_>,
     out: &mut Vec<Diagnostic>,
 ) {
     for reference in &feature.playbooks {
@@ -575,7 +593,7 @@ fn playbook_references(
         if feature.playbooks.iter().any(|r| r.id == playbook.id) {
             continue;
         }
-        match expression.program.execute(context) {
+        match evaluation.execute(expression) {
             Ok(Cel::Bool(true)) => {
                 let anchor = feature
                     .table
@@ -714,7 +732,7 @@ fn evaluate_rule(
     feature: &Feature,
     compiled: &CompiledRule<'_>,
     states: &BTreeMap<String, SignoffState>,
-    context: &Context,
+    evaluation: &mut Evaluation<'_, '_>,
     out: &mut Vec<Diagnostic>,
 ) {
     let rule = compiled.rule;
@@ -726,7 +744,7 @@ fn evaluate_rule(
             .feature(feature.id.clone())
     };
     if let Some(when) = &compiled.when {
-        match when.program.execute(context) {
+        match evaluation.execute(when) {
             Ok(Cel::Bool(true)) => {}
             Ok(Cel::Bool(false)) => return,
             Ok(other) => {
@@ -765,7 +783,7 @@ fn evaluate_rule(
     if let Some(assert) = &compiled.assert {
         let mut expressions = vec![assert];
         expressions.extend(compiled.when.as_ref());
-        match assert.program.execute(context) {
+        match evaluation.execute(assert) {
             Ok(Cel::Bool(true)) => {}
             Ok(Cel::Bool(false)) => {
                 let span = primary_span(feature, rule, &expressions);

@@ -89,33 +89,6 @@ pub struct Author {
 }
 
 impl Workspace {
-    /// True when any loaded manifest has the dotted field `path`
-    /// (`monitoring.toxicity`). Stops at the first manifest that has it,
-    /// which for a real field is almost always the first one.
-    pub fn has_field(&self, path: &str) -> bool {
-        self.features.iter().any(|f| f.table.lookup(path).is_some())
-    }
-
-    /// The keys found under the table at dotted `path` (the top level for an
-    /// empty path) in any manifest: the candidates for a did-you-mean.
-    pub fn field_names_at(&self, path: &str) -> BTreeSet<String> {
-        let mut names = BTreeSet::new();
-        for feature in &self.features {
-            let table = if path.is_empty() {
-                Some(feature.table.as_ref())
-            } else {
-                feature
-                    .table
-                    .lookup(path)
-                    .and_then(|e| e.node.value.as_table())
-            };
-            if let Some(table) = table {
-                names.extend(table.keys().map(str::to_string));
-            }
-        }
-        names
-    }
-
     /// Parses the base revision's policies, playbooks and the manifests at
     /// `manifest_paths`; problems in the base are ignored (it is trusted).
     pub fn load_base(

@@ -2,9 +2,11 @@
 //! [`Snapshot`], lists the paths a change touched, and finds who last changed
 //! a file. Everything it hands out is plain data: no git2 type leaves here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
 
 use git2::{ObjectType, Oid, Repository, Sort, TreeWalkMode, TreeWalkResult};
 
@@ -166,7 +168,7 @@ impl Git {
         let tree = repo.find_commit(revision.0)?.tree()?.id();
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            content: Content::Tree(tree),
+            trees: DirTrees::new(tree),
             description: format!("commit {}", revision.short()),
         })
     }
@@ -176,7 +178,7 @@ impl Git {
         let tree = self.index_tree()?;
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            content: Content::Tree(tree),
+            trees: DirTrees::new(tree),
             description: "index".to_string(),
         })
     }
@@ -323,21 +325,29 @@ impl Git {
     ) -> Result<BTreeSet<String>, GitError> {
         let repo = self.lock();
         let head_tree = match repo.head() {
-            Ok(head) => Some(head.peel_to_tree()?),
+            Ok(head) => Some(DirTrees::new(head.peel_to_tree()?.id())),
             Err(_) => None,
         };
-        let mut out = BTreeSet::new();
-        for path in paths {
-            let committed = head_tree
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(path)).ok())
-                .map(|e| e.id());
-            let on_disk = Oid::hash_file(ObjectType::Blob, self.workdir.join(path)).ok();
-            if committed.is_none() || committed != on_disk {
-                out.insert(path.clone());
-            }
-        }
-        Ok(out)
+        let committed: Vec<(&String, Option<Oid>)> = paths
+            .iter()
+            .map(|path| {
+                let id = head_tree
+                    .as_ref()
+                    .and_then(|t| t.file(&repo, path))
+                    .map(|(oid, _)| oid);
+                (path, id)
+            })
+            .collect();
+        drop(repo);
+        // Hashing needs no repository: spread the file reads over threads.
+        Ok(committed
+            .into_par_iter()
+            .filter(|(path, committed)| {
+                committed.is_none()
+                    || *committed != Oid::hash_file(ObjectType::Blob, self.workdir.join(path)).ok()
+            })
+            .map(|(path, _)| path.clone())
+            .collect())
     }
 }
 
@@ -437,13 +447,82 @@ fn tree_diff_within(
 /// Files of a commit or of the index.
 pub struct GitSnapshot {
     git: Arc<Git>,
-    content: Content,
+    /// The root tree, read on demand one directory at a time.
+    trees: DirTrees,
     description: String,
 }
 
-enum Content {
-    /// A commit's root tree, read on demand.
-    Tree(Oid),
+/// The directories of one tree, each read from the object database at most
+/// once. `Tree::get_path` re-reads every level from the root, and libgit2
+/// keeps only trees under 4 KiB in its cache: a directory of a few hundred
+/// features would be inflated and parsed again for every file read in it.
+struct DirTrees {
+    root: Oid,
+    dirs: Mutex<HashMap<String, Option<Arc<Listing>>>>,
+}
+
+/// One directory's entries: name to object id and file mode.
+type Listing = HashMap<String, (Oid, u32)>;
+
+const TREE_MODE: u32 = 0o040000;
+const SUBMODULE_MODE: u32 = 0o160000;
+
+impl DirTrees {
+    fn new(root: Oid) -> DirTrees {
+        DirTrees {
+            root,
+            dirs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The tree id of `dir` (`a/b`, or empty for the root).
+    fn tree_id(&self, repo: &Repository, dir: &str) -> Option<Oid> {
+        if dir.is_empty() {
+            return Some(self.root);
+        }
+        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+        match self.listing(repo, parent)?.get(name) {
+            Some(&(oid, TREE_MODE)) => Some(oid),
+            _ => None,
+        }
+    }
+
+    fn listing(&self, repo: &Repository, dir: &str) -> Option<Arc<Listing>> {
+        let cached = self
+            .dirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dir)
+            .cloned();
+        if let Some(listing) = cached {
+            return listing;
+        }
+        let listing = self.tree_id(repo, dir).and_then(|oid| {
+            let tree = repo.find_tree(oid).ok()?;
+            Some(Arc::new(
+                tree.iter()
+                    .filter_map(|e| {
+                        Some((e.name().ok()?.to_string(), (e.id(), e.filemode() as u32)))
+                    })
+                    .collect::<Listing>(),
+            ))
+        });
+        self.dirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dir.to_string(), listing.clone());
+        listing
+    }
+
+    /// The id and mode at `path`, if it is a file (not a directory or a
+    /// submodule).
+    fn file(&self, repo: &Repository, path: &str) -> Option<(Oid, u32)> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.listing(repo, dir)?
+            .get(name)
+            .copied()
+            .filter(|&(_, mode)| mode != TREE_MODE && mode != SUBMODULE_MODE)
+    }
 }
 
 const SYMLINK_MODE: u32 = 0o120000;
@@ -463,14 +542,7 @@ impl GitSnapshot {
 
     /// The blob and mode at `path`, if it is a file.
     fn lookup(&self, repo: &Repository, path: &str) -> Option<(Oid, u32)> {
-        match &self.content {
-            Content::Tree(tree) => {
-                let tree = repo.find_tree(*tree).ok()?;
-                let entry = tree.get_path(Path::new(path)).ok()?;
-                (entry.kind() == Some(ObjectType::Blob))
-                    .then(|| (entry.id(), entry.filemode() as u32))
-            }
-        }
+        self.trees.file(repo, path)
     }
 
     /// Resolves a link target lexically against the link's directory;
@@ -516,40 +588,29 @@ impl Snapshot for GitSnapshot {
     fn list(&self, prefix: &str) -> Result<Vec<SnapshotEntry>, String> {
         let repo = self.git.lock();
         let mut found: Vec<(String, Oid, u32)> = Vec::new();
-        match &self.content {
-            Content::Tree(root) => {
-                let root = repo.find_tree(*root).map_err(|e| e.message().to_string())?;
-                let dir = prefix.trim_end_matches('/');
-                let tree = if dir.is_empty() {
-                    root
-                } else {
-                    match root.get_path(Path::new(dir)) {
-                        Ok(entry) if entry.kind() == Some(ObjectType::Tree) => repo
-                            .find_tree(entry.id())
-                            .map_err(|e| e.message().to_string())?,
-                        _ => return Ok(Vec::new()),
-                    }
-                };
-                let base = if dir.is_empty() {
-                    String::new()
-                } else {
-                    format!("{dir}/")
-                };
-                tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
-                    if entry.kind() == Some(ObjectType::Blob)
-                        && let Ok(name) = entry.name()
-                    {
-                        found.push((
-                            format!("{base}{parent}{name}"),
-                            entry.id(),
-                            entry.filemode() as u32,
-                        ));
-                    }
-                    TreeWalkResult::Ok
-                })
-                .map_err(|e| e.message().to_string())?;
+        let dir = prefix.trim_end_matches('/');
+        let Some(tree) = self.trees.tree_id(&repo, dir) else {
+            return Ok(Vec::new());
+        };
+        let tree = repo.find_tree(tree).map_err(|e| e.message().to_string())?;
+        let base = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+            if entry.kind() == Some(ObjectType::Blob)
+                && let Ok(name) = entry.name()
+            {
+                found.push((
+                    format!("{base}{parent}{name}"),
+                    entry.id(),
+                    entry.filemode() as u32,
+                ));
             }
-        }
+            TreeWalkResult::Ok
+        })
+        .map_err(|e| e.message().to_string())?;
         let mut out: Vec<SnapshotEntry> = found
             .into_iter()
             .map(|(path, oid, mode)| self.entry(&repo, path, oid, mode))
@@ -561,23 +622,16 @@ impl Snapshot for GitSnapshot {
     fn list_dir(&self, dir: &str) -> Vec<String> {
         let repo = self.git.lock();
         let dir = dir.trim_end_matches('/');
-        match &self.content {
-            Content::Tree(root) => {
-                let Ok(root) = repo.find_tree(*root) else {
-                    return Vec::new();
-                };
-                let Ok(entry) = root.get_path(Path::new(dir)) else {
-                    return Vec::new();
-                };
-                let Ok(tree) = repo.find_tree(entry.id()) else {
-                    return Vec::new();
-                };
-                tree.iter()
-                    .filter(|e| e.kind() == Some(ObjectType::Blob))
-                    .filter_map(|e| e.name().ok().map(str::to_string))
-                    .collect()
-            }
-        }
+        let Some(listing) = self.trees.listing(&repo, dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = listing
+            .iter()
+            .filter(|(_, (_, mode))| *mode != TREE_MODE && *mode != SUBMODULE_MODE)
+            .map(|(name, _)| name.clone())
+            .collect();
+        names.sort();
+        names
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
