@@ -566,6 +566,30 @@ fn tree_mode_outside_git_says_authorship_could_not_be_checked() {
 }
 
 #[test]
+fn an_unparseable_signoff_gets_its_syntax_error_and_no_authorship_finding() {
+    // History is read from the listing while files are parsed; a sign-off
+    // that does not parse must not be judged by it.
+    let repo = Repo::new();
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "design", "medium"),
+    );
+    repo.write("features/chat/signoffs/legal-counsel.toml", "role = \n");
+    repo.commit("chair@example.com", "a broken sign-off");
+    std::fs::remove_dir_all(repo.path().join(".git")).unwrap();
+    let mut command = Command::new(binary());
+    repo.env(&mut command, "chair@example.com");
+    let output = command
+        .env("GIT_CEILING_DIRECTORIES", repo.path().parent().unwrap())
+        .args(["lint", "--format", "json", "--today", "2026-11-26"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"PL001\""), "{stdout}");
+    assert!(!stdout.contains("\"PL029\""), "{stdout}");
+}
+
+#[test]
 fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
     let repo = Repo::new();
     repo.git(&["checkout", "-q", "-b", "tighten"]);

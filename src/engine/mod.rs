@@ -874,6 +874,9 @@ fn apply_waivers(
     unauthorised: &BTreeSet<String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    if workspace.waivers.is_empty() {
+        return;
+    }
     let loaded: BTreeSet<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
     // In staged and range modes only touched manifests are parsed; every
     // manifest directory is still listed, and ids match directory names.

@@ -161,6 +161,51 @@ pub fn load_with(
     config: Config,
     only_feature_dirs: Option<&BTreeSet<String>>,
 ) -> Workspace {
+    let listing = list(
+        snapshot,
+        policy_snapshot,
+        prefix,
+        &config,
+        only_feature_dirs,
+    );
+    parse(listing, snapshot, policy_snapshot, config)
+}
+
+/// The files a load will read, classified by kind: the first half of
+/// [`load_with`]. Callers that need to know which files exist before they
+/// are parsed (to look up their history meanwhile) list, then [`parse`].
+pub struct Listing {
+    classified: Vec<(SnapshotEntry, Kind)>,
+    policy_entries: Vec<SnapshotEntry>,
+    feature_dirs: BTreeSet<String>,
+    partial: bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Listing {
+    /// The sign-off and waiver files: the ones whose authors are verified.
+    pub fn authored_paths(&self) -> BTreeSet<String> {
+        self.classified
+            .iter()
+            .filter(|(_, kind)| {
+                matches!(
+                    kind,
+                    Kind::FeatureSignoff | Kind::PolicySignoff | Kind::Waiver
+                )
+            })
+            .map(|(entry, _)| entry.path.clone())
+            .collect()
+    }
+}
+
+/// Lists and classifies the files of a load; see [`load_with`].
+pub fn list(
+    snapshot: &dyn Snapshot,
+    policy_snapshot: &dyn Snapshot,
+    prefix: &str,
+    config: &Config,
+    only_feature_dirs: Option<&BTreeSet<String>>,
+) -> Listing {
     let mut diagnostics = Vec::new();
     // When only some manifests are wanted, list just their directories
     // instead of every directory the feature globs could match.
@@ -263,6 +308,30 @@ pub fn load_with(
         }
         found
     };
+    Listing {
+        classified,
+        policy_entries,
+        feature_dirs,
+        partial: only_feature_dirs.is_some(),
+        diagnostics,
+    }
+}
+
+/// Reads and parses the listed files in parallel: the second half of
+/// [`load_with`]. `snapshot` and `policy_snapshot` must be the ones listed.
+pub fn parse(
+    listing: Listing,
+    snapshot: &dyn Snapshot,
+    policy_snapshot: &dyn Snapshot,
+    config: Config,
+) -> Workspace {
+    let Listing {
+        classified,
+        policy_entries,
+        feature_dirs,
+        partial,
+        diagnostics,
+    } = listing;
 
     enum Parsed {
         Feature(Option<Feature>),
@@ -398,8 +467,8 @@ pub fn load_with(
         feature_signoffs: BTreeMap::new(),
         policy_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
-        feature_dirs: feature_dirs.clone(),
-        partial: only_feature_dirs.is_some(),
+        feature_dirs,
+        partial,
         base: None,
         checked_policies: Vec::new(),
         history: History::default(),

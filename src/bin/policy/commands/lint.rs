@@ -116,21 +116,31 @@ pub fn exit_code(outcome: &engine::Outcome, deny: Option<Deny>) -> u8 {
 /// are checked against the identity about to commit.
 fn load_tree(project: &project::Project) -> Workspace {
     let tree = WorkTree::new(&project.repo_root);
-    let mut workspace = workspace::load(
-        &tree,
-        &tree,
-        &project.settings.prefix,
-        project.settings.config.clone(),
-    );
-    if !project.settings.config.verify_authors {
-        return workspace;
+    let config = &project.settings.config;
+    let listing = workspace::list(&tree, &tree, &project.settings.prefix, config, None);
+    let listed = listing.authored_paths();
+    if !config.verify_authors || listed.is_empty() {
+        return workspace::parse(listing, &tree, &tree, config.clone());
     }
-    let paths = authored_paths(&workspace);
-    if paths.is_empty() {
-        return workspace;
-    }
-    workspace.history = match tree_history(project, &paths) {
-        Ok(history) => history,
+    // History is read while the files are parsed: the paths are known from
+    // the listing, and the two share nothing.
+    let (mut workspace, history) = std::thread::scope(|scope| {
+        let history = scope.spawn(|| tree_history(project, &listed));
+        let workspace = workspace::parse(listing, &tree, &tree, config.clone());
+        let history = history
+            .join()
+            .unwrap_or_else(|_| Err("reading git history failed".into()));
+        (workspace, history)
+    });
+    // Files that failed to parse were listed but are not sign-offs.
+    let parsed = authored_paths(&workspace);
+    workspace.history = match history {
+        _ if parsed.is_empty() => History::default(),
+        Ok(mut history) => {
+            history.authors.retain(|path, _| parsed.contains(path));
+            history.unverified.retain(|(path, _)| parsed.contains(path));
+            history
+        }
         Err(reason) => History {
             unavailable: Some(reason),
             ..History::default()
