@@ -80,7 +80,12 @@ pub struct Git {
     repo: Mutex<Repository>,
     workdir: PathBuf,
     index_tree: Mutex<Option<Oid>>,
+    /// Directory listings by tree id, shared by every snapshot: the two
+    /// sides of a change share most of their directories.
+    listings: Arc<ListingCache>,
 }
+
+type ListingCache = Mutex<HashMap<Oid, Arc<Listing>>>;
 
 impl Git {
     /// Opens the repository the way git itself would from the current
@@ -98,6 +103,7 @@ impl Git {
             repo: Mutex::new(repo),
             workdir,
             index_tree: Mutex::new(None),
+            listings: Arc::default(),
         })
     }
 
@@ -168,7 +174,7 @@ impl Git {
         let tree = repo.find_commit(revision.0)?.tree()?.id();
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            trees: DirTrees::new(tree),
+            trees: DirTrees::new(tree, &self.listings),
             description: format!("commit {}", revision.short()),
         })
     }
@@ -178,7 +184,7 @@ impl Git {
         let tree = self.index_tree()?;
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            trees: DirTrees::new(tree),
+            trees: DirTrees::new(tree, &self.listings),
             description: "index".to_string(),
         })
     }
@@ -325,7 +331,7 @@ impl Git {
     ) -> Result<BTreeSet<String>, GitError> {
         let repo = self.lock();
         let head_tree = match repo.head() {
-            Ok(head) => Some(DirTrees::new(head.peel_to_tree()?.id())),
+            Ok(head) => Some(DirTrees::new(head.peel_to_tree()?.id(), &self.listings)),
             Err(_) => None,
         };
         let committed: Vec<(&String, Option<Oid>)> = paths
@@ -395,30 +401,40 @@ fn tree_diff_within(
     enter: &dyn Fn(&str) -> bool,
     out: &mut BTreeSet<String>,
 ) -> Result<(), git2::Error> {
-    // Entries present on either side whose ids differ. Names are looked up
-    // by binary search in the other tree, so unchanged entries cost no
-    // allocation.
-    let side = |tree: Option<&git2::Tree<'_>>, name: &str| -> Option<Side> {
-        tree.and_then(|t| t.get_name(name))
-            .map(|e| (e.id(), e.kind()))
-    };
+    // Entries present on either side whose ids differ. Both trees are in
+    // git's order, so one merge pass pairs the entries up without lookups.
     let mut entries: Vec<(String, [Option<Side>; 2])> = Vec::new();
-    if let Some(new) = new {
-        for entry in new.iter() {
-            let Ok(name) = entry.name() else { continue };
-            let before = side(old, name);
-            if before.map(|b| b.0) != Some(entry.id()) {
-                entries.push((name.to_string(), [before, Some((entry.id(), entry.kind()))]));
+    let mut old_entries = old.map(|t| t.iter()).into_iter().flatten().peekable();
+    let mut new_entries = new.map(|t| t.iter()).into_iter().flatten().peekable();
+    loop {
+        let order = match (old_entries.peek(), new_entries.peek()) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(a), Some(b)) => git_order(a).cmp(git_order(b)),
+        };
+        let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.kind()));
+        let (before, after, entry) = match order {
+            std::cmp::Ordering::Less => {
+                let Some(e) = old_entries.next() else { break };
+                (side(&e), None, e)
             }
-        }
-    }
-    if let Some(old) = old {
-        for entry in old.iter() {
-            let Ok(name) = entry.name() else { continue };
-            if side(new, name).is_none() {
-                entries.push((name.to_string(), [Some((entry.id(), entry.kind())), None]));
+            std::cmp::Ordering::Greater => {
+                let Some(e) = new_entries.next() else { break };
+                (None, side(&e), e)
             }
-        }
+            std::cmp::Ordering::Equal => {
+                let (Some(o), Some(n)) = (old_entries.next(), new_entries.next()) else {
+                    break;
+                };
+                if o.id() == n.id() {
+                    continue;
+                }
+                (side(&o), side(&n), n)
+            }
+        };
+        let Ok(name) = entry.name() else { continue };
+        entries.push((name.to_string(), [before, after]));
     }
     for (name, [before, after]) in entries {
         if before.map(|b| b.0) == after.map(|a| a.0) {
@@ -444,6 +460,13 @@ fn tree_diff_within(
     Ok(())
 }
 
+/// A tree entry's sort key in git's order: its name, with `/` after a
+/// directory's.
+fn git_order<'e>(entry: &'e git2::TreeEntry<'_>) -> impl Iterator<Item = u8> + 'e {
+    let slash = (entry.kind() == Some(ObjectType::Tree)).then_some(b'/');
+    entry.name_bytes().iter().copied().chain(slash)
+}
+
 /// Files of a commit or of the index.
 pub struct GitSnapshot {
     git: Arc<Git>,
@@ -459,6 +482,7 @@ pub struct GitSnapshot {
 struct DirTrees {
     root: Oid,
     dirs: Mutex<HashMap<String, Option<Arc<Listing>>>>,
+    by_id: Arc<ListingCache>,
 }
 
 /// One directory's entries: name to object id and file mode.
@@ -468,10 +492,11 @@ const TREE_MODE: u32 = 0o040000;
 const SUBMODULE_MODE: u32 = 0o160000;
 
 impl DirTrees {
-    fn new(root: Oid) -> DirTrees {
+    fn new(root: Oid, by_id: &Arc<ListingCache>) -> DirTrees {
         DirTrees {
             root,
             dirs: Mutex::new(HashMap::new()),
+            by_id: Arc::clone(by_id),
         }
     }
 
@@ -498,14 +523,28 @@ impl DirTrees {
             return listing;
         }
         let listing = self.tree_id(repo, dir).and_then(|oid| {
+            let known = self
+                .by_id
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&oid)
+                .cloned();
+            if known.is_some() {
+                return known;
+            }
             let tree = repo.find_tree(oid).ok()?;
-            Some(Arc::new(
+            let listing = Arc::new(
                 tree.iter()
                     .filter_map(|e| {
                         Some((e.name().ok()?.to_string(), (e.id(), e.filemode() as u32)))
                     })
                     .collect::<Listing>(),
-            ))
+            );
+            self.by_id
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(oid, Arc::clone(&listing));
+            Some(listing)
         });
         self.dirs
             .lock()
@@ -653,5 +692,94 @@ impl Snapshot for GitSnapshot {
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use git2::{Oid, Repository};
+
+    use super::tree_diff;
+
+    /// Writes a tree from `(path, content)` pairs (nested directories
+    /// included) and returns its id.
+    fn write_tree(repo: &Repository, files: &[(&str, &str)]) -> Oid {
+        fn build(repo: &Repository, files: &[(String, &str)]) -> Oid {
+            let mut builder = repo.treebuilder(None).unwrap();
+            let mut dirs: std::collections::BTreeMap<String, Vec<(String, &str)>> =
+                Default::default();
+            for (path, content) in files {
+                match path.split_once('/') {
+                    Some((dir, rest)) => dirs
+                        .entry(dir.to_string())
+                        .or_default()
+                        .push((rest.to_string(), content)),
+                    None => {
+                        let blob = repo.blob(content.as_bytes()).unwrap();
+                        builder.insert(path, blob, 0o100644).unwrap();
+                    }
+                }
+            }
+            for (dir, inner) in dirs {
+                let tree = build(repo, &inner);
+                builder.insert(&dir, tree, 0o040000).unwrap();
+            }
+            builder.write().unwrap()
+        }
+        let owned: Vec<(String, &str)> = files.iter().map(|(p, c)| (p.to_string(), *c)).collect();
+        build(repo, &owned)
+    }
+
+    #[test]
+    fn tree_diff_pairs_entries_in_git_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        // `a` as a directory sorts after `a-b` and `a.toml` in git's order,
+        // though before them by plain name; `foo` turns from a file into a
+        // directory; `z` is deleted and `n` added.
+        let old = write_tree(
+            &repo,
+            &[
+                ("a-b", "1"),
+                ("a.toml", "1"),
+                ("a/x.toml", "1"),
+                ("a/y.toml", "1"),
+                ("foo", "1"),
+                ("same/s.toml", "1"),
+                ("z/y.toml", "1"),
+            ],
+        );
+        let new = write_tree(
+            &repo,
+            &[
+                ("a-b", "1"),
+                ("a.toml", "2"),
+                ("a/x.toml", "1"),
+                ("a/y.toml", "2"),
+                ("foo/bar.toml", "1"),
+                ("n/new.toml", "1"),
+                ("same/s.toml", "1"),
+            ],
+        );
+        let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
+        let mut changed = BTreeSet::new();
+        tree_diff(&repo, Some(&old), Some(&new), "", &mut changed).unwrap();
+        let expected: BTreeSet<String> = [
+            "a.toml",
+            "a/y.toml",
+            "foo",
+            "foo/bar.toml",
+            "n/new.toml",
+            "z/y.toml",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(changed, expected);
+        let mut reverse = BTreeSet::new();
+        tree_diff(&repo, Some(&new), Some(&old), "", &mut reverse).unwrap();
+        assert_eq!(reverse, expected);
     }
 }
