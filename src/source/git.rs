@@ -736,14 +736,14 @@ mod tests {
     fn tree_diff_pairs_entries_in_git_order() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        // `a` as a directory sorts after `a-b` and `a.toml` in git's order,
-        // though before them by plain name; `foo` turns from a file into a
-        // directory; `z` is deleted and `n` added.
+        // `a` as a directory sorts after the new `a-b` in git's order,
+        // though before it by plain name;
+        // `foo` turns from a file into a directory; `z` is deleted and `n`
+        // added.
         let old = write_tree(
             &repo,
             &[
-                ("a-b", "1"),
-                ("a.toml", "1"),
+                ("b.toml", "1"),
                 ("a/x.toml", "1"),
                 ("a/y.toml", "1"),
                 ("foo", "1"),
@@ -755,7 +755,7 @@ mod tests {
             &repo,
             &[
                 ("a-b", "1"),
-                ("a.toml", "2"),
+                ("b.toml", "2"),
                 ("a/x.toml", "1"),
                 ("a/y.toml", "2"),
                 ("foo/bar.toml", "1"),
@@ -767,7 +767,8 @@ mod tests {
         let mut changed = BTreeSet::new();
         tree_diff(&repo, Some(&old), Some(&new), "", &mut changed).unwrap();
         let expected: BTreeSet<String> = [
-            "a.toml",
+            "a-b",
+            "b.toml",
             "a/y.toml",
             "foo",
             "foo/bar.toml",
