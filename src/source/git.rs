@@ -2,7 +2,7 @@
 //! [`Snapshot`], lists the paths a change touched, and finds who last changed
 //! a file. Everything it hands out is plain data: no git2 type leaves here.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +11,10 @@ use rayon::prelude::*;
 use git2::{ObjectType, Oid, Repository, Sort, TreeWalkMode, TreeWalkResult};
 
 use super::{EntryKind, MAX_FILE_BYTES, ReadError, Snapshot, SnapshotEntry};
+
+mod tree;
+
+use tree::DirTrees;
 
 /// Why a git mode cannot run. Each message says what to do.
 #[derive(Debug)]
@@ -82,10 +86,8 @@ pub struct Git {
     index_tree: Mutex<Option<Oid>>,
     /// Directory listings by tree id, shared by every snapshot: the two
     /// sides of a change share most of their directories.
-    listings: Arc<ListingCache>,
+    listings: Arc<tree::Cache>,
 }
-
-type ListingCache = Mutex<HashMap<Oid, Arc<Listing>>>;
 
 impl Git {
     /// Opens the repository the way git itself would from the current
@@ -226,12 +228,19 @@ impl Git {
         };
         let repo = self.lock();
         let old_tree = match old {
-            Some(revision) => Some(repo.find_commit(revision.0)?.tree()?),
+            Some(revision) => Some(repo.find_commit(revision.0)?.tree_id()),
             None => None,
         };
-        let new_tree = repo.find_tree(new_tree)?;
         let mut paths = BTreeSet::new();
-        tree_diff(&repo, old_tree.as_ref(), Some(&new_tree), "", &mut paths)?;
+        tree::diff(
+            &self.listings,
+            &repo,
+            old_tree,
+            Some(new_tree),
+            "",
+            &|_| true,
+            &mut paths,
+        )?;
         paths.retain(|p| {
             bases
                 .iter()
@@ -262,11 +271,8 @@ impl Git {
         }
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
-            let tree = commit.tree()?;
-            let parent_tree = match commit.parent(0) {
-                Ok(parent) => Some(parent.tree()?),
-                Err(_) => None,
-            };
+            let tree = commit.tree_id();
+            let parent_tree = commit.parent(0).ok().map(|parent| parent.tree_id());
             let mut touched = BTreeSet::new();
             let enter = |dir: &str| {
                 paths
@@ -274,10 +280,11 @@ impl Git {
                     .next()
                     .is_some_and(|p| p.starts_with(dir))
             };
-            tree_diff_within(
+            tree::diff(
+                &self.listings,
                 &repo,
-                parent_tree.as_ref(),
-                Some(&tree),
+                parent_tree,
+                Some(tree),
                 "",
                 &enter,
                 &mut touched,
@@ -375,193 +382,12 @@ fn write_tree_with_git(workdir: &Path) -> Option<Oid> {
     Oid::from_str(std::str::from_utf8(&output.stdout).ok()?.trim()).ok()
 }
 
-/// One side of a tree entry in a diff: its id and kind.
-type Side = (Oid, Option<ObjectType>);
-
-/// Adds to `out` every file path that differs between two trees. Subtrees
-/// with the same id are skipped, so the cost follows the size of the change,
-/// not of the repository (the way `git diff` compares trees).
-fn tree_diff(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
-    prefix: &str,
-    out: &mut BTreeSet<String>,
-) -> Result<(), git2::Error> {
-    tree_diff_within(repo, old, new, prefix, &|_| true, out)
-}
-
-/// [`tree_diff`], descending only into directories `enter` accepts
-/// (given as `dir/`).
-fn tree_diff_within(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
-    prefix: &str,
-    enter: &dyn Fn(&str) -> bool,
-    out: &mut BTreeSet<String>,
-) -> Result<(), git2::Error> {
-    // Entries present on either side whose ids differ. Both trees are in
-    // git's order, so one merge pass pairs the entries up without lookups.
-    let mut entries: Vec<(String, [Option<Side>; 2])> = Vec::new();
-    let mut old_entries = old.map(|t| t.iter()).into_iter().flatten().peekable();
-    let mut new_entries = new.map(|t| t.iter()).into_iter().flatten().peekable();
-    loop {
-        let order = match (old_entries.peek(), new_entries.peek()) {
-            (None, None) => break,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(a), Some(b)) => git_order(a).cmp(git_order(b)),
-        };
-        let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.kind()));
-        let (before, after, entry) = match order {
-            std::cmp::Ordering::Less => {
-                let Some(e) = old_entries.next() else { break };
-                (side(&e), None, e)
-            }
-            std::cmp::Ordering::Greater => {
-                let Some(e) = new_entries.next() else { break };
-                (None, side(&e), e)
-            }
-            std::cmp::Ordering::Equal => {
-                let (Some(o), Some(n)) = (old_entries.next(), new_entries.next()) else {
-                    break;
-                };
-                if o.id() == n.id() {
-                    continue;
-                }
-                (side(&o), side(&n), n)
-            }
-        };
-        let Ok(name) = entry.name() else { continue };
-        entries.push((name.to_string(), [before, after]));
-    }
-    for (name, [before, after]) in entries {
-        if before.map(|b| b.0) == after.map(|a| a.0) {
-            continue;
-        }
-        let path = format!("{prefix}{name}");
-        let as_tree = |side: Option<Side>| -> Result<Option<git2::Tree<'_>>, git2::Error> {
-            match side {
-                Some((oid, Some(ObjectType::Tree))) => Ok(Some(repo.find_tree(oid)?)),
-                _ => Ok(None),
-            }
-        };
-        let (old_tree, new_tree) = (as_tree(before)?, as_tree(after)?);
-        let is_file = |side: Option<Side>| side.is_some_and(|(_, k)| k != Some(ObjectType::Tree));
-        if is_file(before) || is_file(after) {
-            out.insert(path.clone());
-        }
-        let dir = format!("{path}/");
-        if (old_tree.is_some() || new_tree.is_some()) && enter(&dir) {
-            tree_diff_within(repo, old_tree.as_ref(), new_tree.as_ref(), &dir, enter, out)?;
-        }
-    }
-    Ok(())
-}
-
-/// A tree entry's sort key in git's order: its name, with `/` after a
-/// directory's.
-fn git_order<'e>(entry: &'e git2::TreeEntry<'_>) -> impl Iterator<Item = u8> + 'e {
-    let slash = (entry.kind() == Some(ObjectType::Tree)).then_some(b'/');
-    entry.name_bytes().iter().copied().chain(slash)
-}
-
 /// Files of a commit or of the index.
 pub struct GitSnapshot {
     git: Arc<Git>,
     /// The root tree, read on demand one directory at a time.
     trees: DirTrees,
     description: String,
-}
-
-/// The directories of one tree, each read from the object database at most
-/// once. `Tree::get_path` re-reads every level from the root, and libgit2
-/// keeps only trees under 4 KiB in its cache: a directory of a few hundred
-/// features would be inflated and parsed again for every file read in it.
-struct DirTrees {
-    root: Oid,
-    dirs: Mutex<HashMap<String, Option<Arc<Listing>>>>,
-    by_id: Arc<ListingCache>,
-}
-
-/// One directory's entries: name to object id and file mode.
-type Listing = HashMap<String, (Oid, u32)>;
-
-const TREE_MODE: u32 = 0o040000;
-const SUBMODULE_MODE: u32 = 0o160000;
-
-impl DirTrees {
-    fn new(root: Oid, by_id: &Arc<ListingCache>) -> DirTrees {
-        DirTrees {
-            root,
-            dirs: Mutex::new(HashMap::new()),
-            by_id: Arc::clone(by_id),
-        }
-    }
-
-    /// The tree id of `dir` (`a/b`, or empty for the root).
-    fn tree_id(&self, repo: &Repository, dir: &str) -> Option<Oid> {
-        if dir.is_empty() {
-            return Some(self.root);
-        }
-        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
-        match self.listing(repo, parent)?.get(name) {
-            Some(&(oid, TREE_MODE)) => Some(oid),
-            _ => None,
-        }
-    }
-
-    fn listing(&self, repo: &Repository, dir: &str) -> Option<Arc<Listing>> {
-        let cached = self
-            .dirs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(dir)
-            .cloned();
-        if let Some(listing) = cached {
-            return listing;
-        }
-        let listing = self.tree_id(repo, dir).and_then(|oid| {
-            let known = self
-                .by_id
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&oid)
-                .cloned();
-            if known.is_some() {
-                return known;
-            }
-            let tree = repo.find_tree(oid).ok()?;
-            let listing = Arc::new(
-                tree.iter()
-                    .filter_map(|e| {
-                        Some((e.name().ok()?.to_string(), (e.id(), e.filemode() as u32)))
-                    })
-                    .collect::<Listing>(),
-            );
-            self.by_id
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(oid, Arc::clone(&listing));
-            Some(listing)
-        });
-        self.dirs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(dir.to_string(), listing.clone());
-        listing
-    }
-
-    /// The id and mode at `path`, if it is a file (not a directory or a
-    /// submodule).
-    fn file(&self, repo: &Repository, path: &str) -> Option<(Oid, u32)> {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        self.listing(repo, dir)?
-            .get(name)
-            .copied()
-            .filter(|&(_, mode)| mode != TREE_MODE && mode != SUBMODULE_MODE)
-    }
 }
 
 const SYMLINK_MODE: u32 = 0o120000;
@@ -664,13 +490,11 @@ impl Snapshot for GitSnapshot {
         let Some(listing) = self.trees.listing(&repo, dir) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = listing
+        listing
             .iter()
-            .filter(|(_, (_, mode))| *mode != TREE_MODE && *mode != SUBMODULE_MODE)
-            .map(|(name, _)| name.clone())
-            .collect();
-        names.sort();
-        names
+            .filter(|e| e.is_file())
+            .filter_map(|e| std::str::from_utf8(e.name).ok().map(str::to_string))
+            .collect()
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
@@ -692,95 +516,5 @@ impl Snapshot for GitSnapshot {
 
     fn describe(&self) -> String {
         self.description.clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use git2::{Oid, Repository};
-
-    use super::tree_diff;
-
-    /// Writes a tree from `(path, content)` pairs (nested directories
-    /// included) and returns its id.
-    fn write_tree(repo: &Repository, files: &[(&str, &str)]) -> Oid {
-        fn build(repo: &Repository, files: &[(String, &str)]) -> Oid {
-            let mut builder = repo.treebuilder(None).unwrap();
-            let mut dirs: std::collections::BTreeMap<String, Vec<(String, &str)>> =
-                Default::default();
-            for (path, content) in files {
-                match path.split_once('/') {
-                    Some((dir, rest)) => dirs
-                        .entry(dir.to_string())
-                        .or_default()
-                        .push((rest.to_string(), content)),
-                    None => {
-                        let blob = repo.blob(content.as_bytes()).unwrap();
-                        builder.insert(path, blob, 0o100644).unwrap();
-                    }
-                }
-            }
-            for (dir, inner) in dirs {
-                let tree = build(repo, &inner);
-                builder.insert(&dir, tree, 0o040000).unwrap();
-            }
-            builder.write().unwrap()
-        }
-        let owned: Vec<(String, &str)> = files.iter().map(|(p, c)| (p.to_string(), *c)).collect();
-        build(repo, &owned)
-    }
-
-    #[test]
-    fn tree_diff_pairs_entries_in_git_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init(dir.path()).unwrap();
-        // `a` as a directory sorts after the new `a-b` in git's order,
-        // though before it by plain name;
-        // `foo` turns from a file into a directory; `z` is deleted and `n`
-        // added.
-        let old = write_tree(
-            &repo,
-            &[
-                ("b.toml", "1"),
-                ("a/x.toml", "1"),
-                ("a/y.toml", "1"),
-                ("foo", "1"),
-                ("same/s.toml", "1"),
-                ("z/y.toml", "1"),
-            ],
-        );
-        let new = write_tree(
-            &repo,
-            &[
-                ("a-b", "1"),
-                ("b.toml", "2"),
-                ("a/x.toml", "1"),
-                ("a/y.toml", "2"),
-                ("foo/bar.toml", "1"),
-                ("n/new.toml", "1"),
-                ("same/s.toml", "1"),
-            ],
-        );
-        let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
-        let mut changed = BTreeSet::new();
-        tree_diff(&repo, Some(&old), Some(&new), "", &mut changed).unwrap();
-        let expected: BTreeSet<String> = [
-            "a-b",
-            "b.toml",
-            "a/y.toml",
-            "foo",
-            "foo/bar.toml",
-            "n/new.toml",
-            "z/y.toml",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(changed, expected);
-        let mut reverse = BTreeSet::new();
-        tree_diff(&repo, Some(&new), Some(&old), "", &mut reverse).unwrap();
-        assert_eq!(reverse, expected);
     }
 }

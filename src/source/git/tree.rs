@@ -1,0 +1,384 @@
+//! Tree objects read straight from the object database, each parsed once
+//! per run and shared by every snapshot and diff.
+//!
+//! `Tree::get_path` re-reads every level from the root, and libgit2 keeps
+//! only trees under 4 KiB in its cache: a directory of a few hundred
+//! features would be inflated and parsed again for every file read in it.
+//! Here a tree is inflated once, its entries indexed in place (the names
+//! stay in the object's own buffer), and looked up by binary search.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use git2::{ObjectType, Oid, Repository};
+
+pub const TREE_MODE: u32 = 0o040000;
+pub const SUBMODULE_MODE: u32 = 0o160000;
+
+/// A tree's entries in git's order: by name, a directory's name compared
+/// as if it ended in `/`.
+pub struct Listing {
+    data: Box<[u8]>,
+    items: Vec<Item>,
+}
+
+#[derive(Clone, Copy)]
+struct Item {
+    mode: u32,
+    name_start: u32,
+    name_end: u32,
+    id: Oid,
+}
+
+/// One entry of a [`Listing`].
+#[derive(Clone, Copy)]
+pub struct Entry<'l> {
+    pub name: &'l [u8],
+    pub id: Oid,
+    pub mode: u32,
+}
+
+impl Entry<'_> {
+    pub fn is_tree(&self) -> bool {
+        self.mode == TREE_MODE
+    }
+
+    /// A file, a symbolic link or an executable: not a directory and not a
+    /// submodule.
+    pub fn is_file(&self) -> bool {
+        self.mode != TREE_MODE && self.mode != SUBMODULE_MODE
+    }
+
+    fn key(&self) -> impl Iterator<Item = u8> + '_ {
+        self.name
+            .iter()
+            .copied()
+            .chain(self.is_tree().then_some(b'/'))
+    }
+}
+
+impl Listing {
+    /// Parses a raw tree object: `<octal mode> <name>\0<20-byte id>`, repeated.
+    fn parse(data: &[u8]) -> Option<Listing> {
+        let mut items = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let space = at + data[at..].iter().position(|&b| b == b' ')?;
+            let mut mode = 0u32;
+            for &digit in &data[at..space] {
+                if !(b'0'..=b'7').contains(&digit) {
+                    return None;
+                }
+                mode = mode.checked_mul(8)?.checked_add(u32::from(digit - b'0'))?;
+            }
+            let name_start = space + 1;
+            let nul = name_start + data[name_start..].iter().position(|&b| b == 0)?;
+            let id_end = nul + 1 + 20;
+            let id = Oid::from_bytes(data.get(nul + 1..id_end)?).ok()?;
+            items.push(Item {
+                mode,
+                name_start: u32::try_from(name_start).ok()?,
+                name_end: u32::try_from(nul).ok()?,
+                id,
+            });
+            at = id_end;
+        }
+        Some(Listing {
+            data: data.into(),
+            items,
+        })
+    }
+
+    fn entry(&self, item: &Item) -> Entry<'_> {
+        Entry {
+            name: &self.data[item.name_start as usize..item.name_end as usize],
+            id: item.id,
+            mode: item.mode,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.items.iter().map(|item| self.entry(item))
+    }
+
+    /// The entry named `name`, file or directory.
+    pub fn get(&self, name: &str) -> Option<Entry<'_>> {
+        let name = name.as_bytes();
+        [false, true].into_iter().find_map(|as_dir| {
+            let target = name.iter().copied().chain(as_dir.then_some(b'/'));
+            let found = self
+                .items
+                .binary_search_by(|item| self.entry(item).key().cmp(target.clone()))
+                .ok()?;
+            let entry = self.entry(&self.items[found]);
+            (entry.is_tree() == as_dir).then_some(entry)
+        })
+    }
+}
+
+/// Parsed trees by id, for the whole run.
+pub type Cache = Mutex<HashMap<Oid, Arc<Listing>>>;
+
+/// The listing of tree `id`, parsed on first use.
+pub fn listing(cache: &Cache, repo: &Repository, id: Oid) -> Result<Arc<Listing>, git2::Error> {
+    if let Some(known) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        return Ok(Arc::clone(known));
+    }
+    let odb = repo.odb()?;
+    let object = odb.read(id)?;
+    if object.kind() != ObjectType::Tree {
+        return Err(git2::Error::from_str(&format!("{id} is not a tree")));
+    }
+    let listing = Arc::new(
+        Listing::parse(object.data())
+            .ok_or_else(|| git2::Error::from_str(&format!("tree {id} is malformed")))?,
+    );
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id, Arc::clone(&listing));
+    Ok(listing)
+}
+
+/// The directories of one tree, by path: each resolved once.
+pub struct DirTrees {
+    root: Oid,
+    dirs: Mutex<HashMap<String, Option<Oid>>>,
+    cache: Arc<Cache>,
+}
+
+impl DirTrees {
+    pub fn new(root: Oid, cache: &Arc<Cache>) -> DirTrees {
+        DirTrees {
+            root,
+            dirs: Mutex::new(HashMap::new()),
+            cache: Arc::clone(cache),
+        }
+    }
+
+    /// The tree id of `dir` (`a/b`, or empty for the root).
+    pub fn tree_id(&self, repo: &Repository, dir: &str) -> Option<Oid> {
+        if dir.is_empty() {
+            return Some(self.root);
+        }
+        if let Some(known) = self.dirs.lock().unwrap_or_else(|p| p.into_inner()).get(dir) {
+            return *known;
+        }
+        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+        let id = self
+            .listing(repo, parent)
+            .and_then(|listing| listing.get(name).filter(Entry::is_tree).map(|e| e.id));
+        self.dirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dir.to_string(), id);
+        id
+    }
+
+    pub fn listing(&self, repo: &Repository, dir: &str) -> Option<Arc<Listing>> {
+        let id = self.tree_id(repo, dir)?;
+        listing(&self.cache, repo, id).ok()
+    }
+
+    /// The id and mode at `path`, if it is a file (not a directory or a
+    /// submodule).
+    pub fn file(&self, repo: &Repository, path: &str) -> Option<(Oid, u32)> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let listing = self.listing(repo, dir)?;
+        let entry = listing.get(name).filter(Entry::is_file)?;
+        Some((entry.id, entry.mode))
+    }
+}
+
+/// Adds to `out` every file path that differs between trees `old` and
+/// `new` (either may be absent), descending only into directories `enter`
+/// accepts (given as `dir/`). Subtrees with the same id are skipped, so the
+/// cost follows the size of the change, not of the repository (the way
+/// `git diff` compares trees). Both trees are in git's order, so one merge
+/// pass pairs their entries up.
+pub fn diff(
+    cache: &Cache,
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &str,
+    enter: &dyn Fn(&str) -> bool,
+    out: &mut BTreeSet<String>,
+) -> Result<(), git2::Error> {
+    let old = old.map(|id| listing(cache, repo, id)).transpose()?;
+    let new = new.map(|id| listing(cache, repo, id)).transpose()?;
+    let mut before = old.iter().flat_map(|l| l.iter()).peekable();
+    let mut after = new.iter().flat_map(|l| l.iter()).peekable();
+    loop {
+        let order = match (before.peek(), after.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(a), Some(b)) => a.key().cmp(b.key()),
+        };
+        let (old_entry, new_entry) = match order {
+            Ordering::Less => (before.next(), None),
+            Ordering::Greater => (None, after.next()),
+            Ordering::Equal => (before.next(), after.next()),
+        };
+        if old_entry.map(|e| e.id) == new_entry.map(|e| e.id) {
+            continue;
+        }
+        let Some(name) = old_entry
+            .or(new_entry)
+            .and_then(|e| std::str::from_utf8(e.name).ok())
+        else {
+            continue;
+        };
+        let path = format!("{prefix}{name}");
+        if old_entry.is_some_and(|e| e.is_file()) || new_entry.is_some_and(|e| e.is_file()) {
+            out.insert(path.clone());
+        }
+        let subtree = |e: Option<Entry<'_>>| e.filter(Entry::is_tree).map(|e| e.id);
+        let (old_tree, new_tree) = (subtree(old_entry), subtree(new_entry));
+        let dir = format!("{path}/");
+        if (old_tree.is_some() || new_tree.is_some()) && enter(&dir) {
+            diff(cache, repo, old_tree, new_tree, &dir, enter, out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use git2::{Oid, Repository};
+
+    use super::{Cache, diff};
+
+    /// Writes a tree from `(path, content)` pairs (nested directories
+    /// included) and returns its id.
+    fn write_tree(repo: &Repository, files: &[(&str, &str)]) -> Oid {
+        fn build(repo: &Repository, files: &[(String, &str)]) -> Oid {
+            let mut builder = repo.treebuilder(None).unwrap();
+            let mut dirs: std::collections::BTreeMap<String, Vec<(String, &str)>> =
+                Default::default();
+            for (path, content) in files {
+                match path.split_once('/') {
+                    Some((dir, rest)) => dirs
+                        .entry(dir.to_string())
+                        .or_default()
+                        .push((rest.to_string(), content)),
+                    None => {
+                        let blob = repo.blob(content.as_bytes()).unwrap();
+                        builder.insert(path, blob, 0o100644).unwrap();
+                    }
+                }
+            }
+            for (dir, inner) in dirs {
+                let tree = build(repo, &inner);
+                builder.insert(&dir, tree, 0o040000).unwrap();
+            }
+            builder.write().unwrap()
+        }
+        let owned: Vec<(String, &str)> = files.iter().map(|(p, c)| (p.to_string(), *c)).collect();
+        build(repo, &owned)
+    }
+
+    #[test]
+    fn diff_pairs_entries_in_git_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        // `a` as a directory sorts after the new `a-b` in git's order,
+        // though before it by plain name;
+        // `foo` turns from a file into a directory; `z` is deleted and `n`
+        // added.
+        let old = write_tree(
+            &repo,
+            &[
+                ("b.toml", "1"),
+                ("a/x.toml", "1"),
+                ("a/y.toml", "1"),
+                ("foo", "1"),
+                ("same/s.toml", "1"),
+                ("z/y.toml", "1"),
+            ],
+        );
+        let new = write_tree(
+            &repo,
+            &[
+                ("a-b", "1"),
+                ("b.toml", "2"),
+                ("a/x.toml", "1"),
+                ("a/y.toml", "2"),
+                ("foo/bar.toml", "1"),
+                ("n/new.toml", "1"),
+                ("same/s.toml", "1"),
+            ],
+        );
+        let cache = Cache::default();
+        let mut changed = BTreeSet::new();
+        diff(
+            &cache,
+            &repo,
+            Some(old),
+            Some(new),
+            "",
+            &|_| true,
+            &mut changed,
+        )
+        .unwrap();
+        let expected: BTreeSet<String> = [
+            "a-b",
+            "b.toml",
+            "a/y.toml",
+            "foo",
+            "foo/bar.toml",
+            "n/new.toml",
+            "z/y.toml",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(changed, expected);
+        let mut reverse = BTreeSet::new();
+        diff(
+            &cache,
+            &repo,
+            Some(new),
+            Some(old),
+            "",
+            &|_| true,
+            &mut reverse,
+        )
+        .unwrap();
+        assert_eq!(reverse, expected);
+    }
+
+    #[test]
+    fn lookups_find_files_and_directories_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let root = write_tree(
+            &repo,
+            &[("a-b", "1"), ("a/x.toml", "2"), ("a.toml", "3"), ("b", "4")],
+        );
+        let cache = Cache::default();
+        let listing = super::listing(&cache, &repo, root).unwrap();
+        let names: Vec<&[u8]> = listing.iter().map(|e| e.name).collect();
+        assert_eq!(names, [&b"a-b"[..], b"a.toml", b"a", b"b"], "git's order");
+        for name in ["a-b", "a.toml", "a", "b"] {
+            let entry = listing.get(name).unwrap();
+            assert_eq!(entry.name, name.as_bytes());
+            assert_eq!(entry.is_tree(), name == "a");
+        }
+        assert!(listing.get("c").is_none());
+        assert!(listing.get("a/").is_none());
+        let trees = super::DirTrees::new(root, &std::sync::Arc::new(cache));
+        let (blob, mode) = trees.file(&repo, "a/x.toml").unwrap();
+        assert_eq!(repo.find_blob(blob).unwrap().content(), b"2");
+        assert_eq!(mode, 0o100644);
+        assert!(
+            trees.file(&repo, "a").is_none(),
+            "a directory is not a file"
+        );
+        assert!(trees.file(&repo, "a/missing").is_none());
+    }
+}
