@@ -100,23 +100,16 @@ impl Snapshot for WorkTree {
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
         let full = self.root.join(path);
         let file = fs::File::open(&full).map_err(|e| ReadError::Io(e.to_string()))?;
-        let size = file
-            .metadata()
-            .map_err(|e| ReadError::Io(e.to_string()))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(ReadError::TooLarge { size });
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
-        // Read one byte past the limit so a file that grew after the size
-        // check is still refused rather than read without bound.
+        // No size check up front (one system call per file saved): read at
+        // most one byte past the limit, so an oversized file is refused
+        // without being read whole.
+        let mut bytes = Vec::with_capacity(4096);
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| ReadError::Io(e.to_string()))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(ReadError::TooLarge {
-                size: bytes.len() as u64,
-            });
+            let size = fs::metadata(&full).map_or(bytes.len() as u64, |m| m.len());
+            return Err(ReadError::TooLarge { size });
         }
         Ok(bytes)
     }
