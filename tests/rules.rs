@@ -312,8 +312,6 @@ fn pl003_manifest_over_one_mebibyte() {
 
 #[test]
 fn pl004_manifest_with_missing_stage_and_unknown_risk_tier() {
-    // A minimal policy: with the built-in pack, every rule whose `when`
-    // reads `feature.stage` would also report that it cannot be evaluated.
     let run = lint(&[
         ("policies/minimal.toml", MINIMAL_POLICY),
         (
@@ -327,6 +325,47 @@ harm_categories = "privacy"
     ]);
     run.assert_fires("PL004");
     insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn missing_stage_is_reported_once_not_by_every_rule_that_reads_it() {
+    // The built-in pack: a dozen rules and a playbook read `feature.stage`
+    // or `feature.risk_tier`. Their failures would only repeat PL004.
+    let run = lint(&[(
+        "features/chat-memory/feature.toml",
+        r#"id = "chat-memory"
+title = "Chat memory"
+risk_tier = "severe"
+harm_categories = ["privacy"]
+"#,
+    )]);
+    assert_eq!(run.codes(), ["PL004", "PL004"], "{}", run.text);
+}
+
+#[test]
+fn a_rule_failing_on_a_field_without_a_schema_error_is_still_reported() {
+    let run = lint(&[
+        (
+            "policies/strict.toml",
+            r#"[policy]
+id = "strict"
+version = "1.0.0"
+title = "Every feature names its model"
+
+[[rules]]
+code = "STR001"
+title = "The model is pinned"
+assert = 'feature.model.version != ""'
+"#,
+        ),
+        ("features/chat-memory/feature.toml", QUIET_FEATURE),
+    ]);
+    run.assert_fires("STR001");
+    assert!(
+        run.text.contains("`feature.model` is missing"),
+        "{}",
+        run.text
+    );
 }
 
 #[test]

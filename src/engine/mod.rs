@@ -625,6 +625,7 @@ fn playbook_references(
                 );
             }
             Ok(_) => {}
+            Err(_) if repeats_a_schema_error(feature, expression) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, expression, &error);
                 out.push(
@@ -701,6 +702,18 @@ fn deepest_entry(feature: &Feature, segments: &[String]) -> Option<std::ops::Ran
 }
 
 /// A readable account of a run-time failure, naming the missing field.
+/// A run-time failure of an expression that reads a field the manifest
+/// already gets an error for (missing `stage`, a `risk_tier` that is not a
+/// tier): reporting it would repeat that error once per rule. The rule is
+/// judged once the manifest is fixed; until then the error fails the run.
+fn repeats_a_schema_error(feature: &Feature, expression: &Expression) -> bool {
+    !feature.invalid_fields.is_empty()
+        && expression
+            .feature_paths
+            .iter()
+            .any(|path| feature.invalid_fields.contains(&path.segments[0]))
+}
+
 fn describe_error(
     feature: &Feature,
     expression: &Expression,
@@ -762,6 +775,7 @@ fn evaluate_rule(
                 );
                 return;
             }
+            Err(_) if repeats_a_schema_error(feature, when) => return,
             Err(error) => {
                 let (message, span) = describe_error(feature, when, &error);
                 out.push(
@@ -814,6 +828,7 @@ fn evaluate_rule(
                     ),
                 );
             }
+            Err(_) if repeats_a_schema_error(feature, assert) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, assert, &error);
                 out.push(

@@ -35,6 +35,10 @@ pub struct Feature {
     pub stage: Option<String>,
     pub playbooks: Vec<PlaybookRef>,
     pub harm_categories: Vec<String>,
+    /// Top-level fields already reported as missing, of the wrong type or
+    /// with an invalid value: a rule that fails on one of them would only
+    /// repeat that finding.
+    pub invalid_fields: Vec<String>,
 }
 
 /// One `playbooks` entry, `id@version`.
@@ -117,6 +121,7 @@ pub fn parse(
             format!("unknown risk tier `{tier}`"),
             "expected low, medium, high or critical",
         );
+        fields.invalid_keys.push("risk_tier".into());
     }
 
     let mut harm_categories = Vec::new();
@@ -179,6 +184,7 @@ pub fn parse(
         );
     }
 
+    let invalid_fields = std::mem::take(&mut fields.invalid_keys);
     let mut diagnostics = fields.finish();
     let feature = id.map(|(id, _)| {
         for d in &mut diagnostics {
@@ -191,6 +197,7 @@ pub fn parse(
             stage: stage.map(|(s, _)| s),
             playbooks,
             harm_categories,
+            invalid_fields,
             table: Arc::new(table),
         }
     });

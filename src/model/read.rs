@@ -103,6 +103,8 @@ pub struct Fields<'a> {
     pub what: &'static str,
     pub diagnostics: Vec<Diagnostic>,
     pub config: bool,
+    /// Top-level keys reported missing or of the wrong type.
+    pub invalid_keys: Vec<String>,
 }
 
 impl<'a> Fields<'a> {
@@ -119,6 +121,7 @@ impl<'a> Fields<'a> {
             what,
             diagnostics: Vec::new(),
             config: false,
+            invalid_keys: Vec::new(),
         }
     }
 
@@ -132,6 +135,7 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&mut self, key: &str, expected: &str) {
+        self.invalid_keys.push(key.to_string());
         let diagnostic = Diagnostic::new(
             codes::SCHEMA,
             Severity::Error,
@@ -146,6 +150,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn wrong_type(&mut self, key: &str, node: &Node, expected: &str) {
+        self.invalid_keys.push(key.to_string());
         let diagnostic = Diagnostic::new(
             codes::SCHEMA,
             Severity::Error,
