@@ -435,6 +435,7 @@ fn crlf_and_bom_keep_spans_on_the_right_text() {
     let bytes = repo.read("features/alpha/feature.toml");
     assert_eq!(slice(&bytes, d), br#""beta""#);
     assert_eq!(d["start"]["line"], 1);
+    assert_eq!(d["start"]["column"], 6, "the BOM is not a column");
 
     // A syntax error after the BOM, on a CRLF line.
     repo.write(

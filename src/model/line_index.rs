@@ -3,7 +3,8 @@
 //! GitHub wants 1-based columns. Everything is stored as byte offsets and
 //! converted here, in one place.
 
-/// Start offsets of every line of a text.
+/// Start offsets of every line of a text. A leading byte-order mark is not
+/// part of the first line: editors do not count it as a column.
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
@@ -19,7 +20,7 @@ pub struct Position {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
+        let mut starts = vec![crate::model::read::bom_len(text)];
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
                 starts.push(i + 1);
@@ -37,7 +38,7 @@ impl LineIndex {
         let offset = offset.min(self.len);
         match self.starts.binary_search(&offset) {
             Ok(line) => line,
-            Err(next) => next - 1,
+            Err(next) => next.saturating_sub(1),
         }
     }
 
@@ -71,7 +72,7 @@ impl LineIndex {
         let start = self.line_start(line);
         Position {
             line: line + 1,
-            column: text[start..offset].chars().count() + 1,
+            column: text[start..offset.max(start)].chars().count() + 1,
         }
     }
 
@@ -82,7 +83,7 @@ impl LineIndex {
         let start = self.line_start(line);
         Position {
             line: line + 1,
-            column: text[start..offset].encode_utf16().count() + 1,
+            column: text[start..offset.max(start)].encode_utf16().count() + 1,
         }
     }
 
@@ -92,7 +93,7 @@ impl LineIndex {
         let line = self.line_of(offset);
         Position {
             line: line + 1,
-            column: offset - self.line_start(line) + 1,
+            column: offset.saturating_sub(self.line_start(line)) + 1,
         }
     }
 
@@ -138,6 +139,25 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(index.line_end(text, 0), 5);
         assert_eq!(index.position_bytes(7), Position { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}id = 1\nx = 2";
+        let index = LineIndex::new(text);
+        let id = text.find("id").unwrap();
+        assert_eq!(
+            index.position_chars(text, id),
+            Position { line: 1, column: 1 }
+        );
+        assert_eq!(index.position_utf16(text, id).column, 1);
+        assert_eq!(index.position_bytes(id).column, 1);
+        assert_eq!(
+            index.position_chars(text, 0),
+            Position { line: 1, column: 1 }
+        );
+        assert_eq!(index.offset_of_char_position(text, 1, 1), id);
+        assert_eq!(index.position_chars(text, text.find('x').unwrap()).line, 2);
     }
 
     #[test]
