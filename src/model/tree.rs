@@ -4,6 +4,8 @@
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
+
+mod fast;
 use toml::value::Datetime;
 
 /// A TOML value with the span it was written at.
@@ -107,6 +109,14 @@ impl Value {
 /// document is embedded in a larger file, like playbook front matter, or
 /// follows a byte-order mark).
 pub fn parse_document(text: &str, offset: usize) -> Result<Table, SyntaxError> {
+    if let Some(table) = fast::parse(text, offset) {
+        return Ok(table);
+    }
+    parse_full(text, offset)
+}
+
+/// [`parse_document`] with the general parser only.
+pub fn parse_full(text: &str, offset: usize) -> Result<Table, SyntaxError> {
     match DeTable::parse(text) {
         Ok(table) => convert_table(table.get_ref(), offset),
         Err(error) => Err(SyntaxError {
