@@ -234,33 +234,17 @@ impl Expression {
     /// `feature.a.b` (or `feature['a'].b`, or `has(feature.a.b)`) as a path,
     /// only for the outermost selection of a chain.
     fn feature_path(&self, expr: &IdedExpr, scope: &[String]) -> Option<FieldPath> {
-        let mut segments = Vec::new();
-        let mut current = expr;
-        let mut presence_test = false;
-        let root = loop {
-            match &current.expr {
-                Expr::Select(select) => {
-                    presence_test |= select.test;
-                    segments.push(select.field.clone());
-                    current = &select.operand;
-                }
-                Expr::Call(call) if call.func_name == "_[_]" && call.args.len() == 2 => {
-                    match &call.args[1].expr {
-                        Expr::Literal(LiteralValue::String(key)) => segments.push(key.to_string()),
-                        _ => return None,
-                    }
-                    current = &call.args[0];
-                }
-                Expr::Ident(name) if name == "feature" && !scope.iter().any(|s| s == "feature") => {
-                    break current;
-                }
-                _ => return None,
-            }
-        };
+        let (root, segments) = selection_chain(expr)?;
+        if !matches!(&root.expr, Expr::Ident(name) if name == "feature")
+            || scope.iter().any(|s| s == "feature")
+        {
+            return None;
+        }
+        // `has()` is a test selection, always the outermost of its chain.
+        let presence_test = matches!(&expr.expr, Expr::Select(select) if select.test);
         if segments.is_empty() {
             return None;
         }
-        segments.reverse();
         // Underline the whole path, from `feature` through its last segment.
         let span = self
             .node_span(root)
@@ -396,9 +380,31 @@ fn entry_reads(
 /// `feature`, `feature.a.b`, `feature['a']`, `has(base.a)`: a variable with
 /// the field selections applied to it.
 fn read_chain(expr: &IdedExpr, scope: &[String]) -> Option<Read> {
+    let (root, segments) = selection_chain(expr)?;
+    let Expr::Ident(name) = &root.expr else {
+        return None;
+    };
+    if scope.iter().any(|s| s == name) {
+        return None;
+    }
+    let variable = match name.as_str() {
+        "feature" => ReadRoot::Feature,
+        "base" => ReadRoot::Base,
+        _ => return None,
+    };
+    Some(Read {
+        variable,
+        segments,
+        presence_only: matches!(&expr.expr, Expr::Select(select) if select.test),
+    })
+}
+
+/// The chain of field selections (`.a`, `['a']`) applied to a value, from
+/// the outside in: the value selected from and the fields in order.
+/// `None` when an index is not a string literal.
+fn selection_chain(expr: &IdedExpr) -> Option<(&IdedExpr, Vec<String>)> {
     let mut segments = Vec::new();
     let mut current = expr;
-    let presence_only = matches!(&expr.expr, Expr::Select(select) if select.test);
     loop {
         match &current.expr {
             Expr::Select(select) => {
@@ -412,20 +418,10 @@ fn read_chain(expr: &IdedExpr, scope: &[String]) -> Option<Read> {
                 }
                 current = &call.args[0];
             }
-            Expr::Ident(name) if !scope.iter().any(|s| s == name) => {
-                let variable = match name.as_str() {
-                    "feature" => ReadRoot::Feature,
-                    "base" => ReadRoot::Base,
-                    _ => return None,
-                };
+            _ => {
                 segments.reverse();
-                return Some(Read {
-                    variable,
-                    segments,
-                    presence_only,
-                });
+                return Some((current, segments));
             }
-            _ => return None,
         }
     }
 }
