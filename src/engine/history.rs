@@ -197,17 +197,13 @@ fn playbook_versions(
                 Diagnostic::new(
                     codes::VERSION_NOT_RAISED,
                     Severity::Error,
-                    if lowered {
-                        format!(
-                            "playbook `{}` lowers its version from {} to {}",
-                            playbook.id, old.version, playbook.version
-                        )
-                    } else {
-                        format!(
-                            "playbook `{}` changed without raising its version ({})",
-                            playbook.id, old.version
-                        )
-                    },
+                    version_message(
+                        "playbook",
+                        &playbook.id,
+                        &old.version,
+                        &playbook.version,
+                        lowered,
+                    ),
                 )
                 .at(
                     &playbook.file,
@@ -220,6 +216,21 @@ fn playbook_versions(
                 )),
             );
         }
+    }
+}
+
+/// The message of a changed file whose version did not go up.
+fn version_message(
+    kind: &str,
+    id: &str,
+    old: &dyn std::fmt::Display,
+    new: &dyn std::fmt::Display,
+    lowered: bool,
+) -> String {
+    if lowered {
+        format!("{kind} `{id}` lowers its version from {old} to {new}")
+    } else {
+        format!("{kind} `{id}` changed without raising its version ({old})")
     }
 }
 
@@ -249,17 +260,13 @@ fn policy_changes(
                     Diagnostic::new(
                         codes::VERSION_NOT_RAISED,
                         Severity::Error,
-                        if lowered {
-                            format!(
-                                "policy `{}` lowers its version from {} to {}",
-                                policy.id, old.version.text, policy.version.text
-                            )
-                        } else {
-                            format!(
-                                "policy `{}` changed without raising its version ({})",
-                                policy.id, old.version.text
-                            )
-                        },
+                        version_message(
+                            "policy",
+                            &policy.id,
+                            &old.version.text,
+                            &policy.version.text,
+                            lowered,
+                        ),
                     )
                     .at(&policy.file, policy.version_span.clone(), format!("was {} at the base", old.version.text))
                     .help("raise the version; raise the major version if existing sign-offs should no longer count"),
