@@ -316,17 +316,22 @@ impl Git {
 
     /// The identity about to commit: `GIT_AUTHOR_EMAIL`, else `user.email`.
     pub fn identity(&self) -> Option<String> {
-        if let Ok(email) = std::env::var("GIT_AUTHOR_EMAIL")
-            && !email.is_empty()
-        {
-            return Some(email);
-        }
+        identity_in(self.lock().config().ok())
+    }
+
+    /// The directory git runs hooks from: `core.hooksPath` when set, else
+    /// the repository's `hooks`.
+    pub fn hooks_dir(&self) -> PathBuf {
         let repo = self.lock();
-        repo.config()
-            .ok()?
-            .get_string("user.email")
+        let configured = repo
+            .config()
             .ok()
-            .filter(|s| !s.is_empty())
+            .and_then(|c| c.get_path("core.hooksPath").ok());
+        match configured {
+            Some(path) if path.is_absolute() => path,
+            Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
+            None => repo.path().join("hooks"),
+        }
     }
 
     /// Which of `paths` (repository-relative) differ in the working tree
@@ -362,6 +367,29 @@ impl Git {
             .map(|(path, _)| path.clone())
             .collect())
     }
+}
+
+/// The identity about to commit in the repository at `root`, or outside
+/// any repository the user's own configuration: `GIT_AUTHOR_EMAIL`, else
+/// `user.email`.
+pub fn identity_at(root: &Path) -> Option<String> {
+    let config = Repository::open(root)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default())
+        .ok();
+    identity_in(config)
+}
+
+fn identity_in(config: Option<git2::Config>) -> Option<String> {
+    if let Ok(email) = std::env::var("GIT_AUTHOR_EMAIL")
+        && !email.is_empty()
+    {
+        return Some(email);
+    }
+    config?
+        .get_string("user.email")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// `git write-tree`, when a `git` executable is at hand: it reuses the

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use policy_lint::source::git::{Git, GitError};
+
 use crate::Failure;
 
 /// Marks a hook written by this command, so a second install is a no-op.
@@ -12,18 +14,13 @@ const MARKER: &str = "# Installed by `policy hook install`";
 const CHAINED: &str = "pre-commit.before-policy";
 
 fn hooks_dir() -> Result<PathBuf, Failure> {
-    let repo = git2::Repository::open_from_env().map_err(|_| {
-        Failure::usage("not a git repository: run `policy hook install` inside one")
+    let git = Git::open().map_err(|error| match error {
+        GitError::NotARepository => {
+            Failure::usage("not a git repository: run `policy hook install` inside one")
+        }
+        other => Failure::usage(other.to_string()),
     })?;
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok());
-    Ok(match configured {
-        Some(path) if path.is_absolute() => path,
-        Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
-        None => repo.path().join("hooks"),
-    })
+    Ok(git.hooks_dir())
 }
 
 fn script(binary: &Path) -> String {

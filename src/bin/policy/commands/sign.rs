@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     };
     let signer = match &args.signer {
         Some(s) => s.clone(),
-        None => git_user_email(&project.repo_root).ok_or_else(|| {
+        None => policy_lint::source::git::identity_at(&project.repo_root).ok_or_else(|| {
             Failure::usage("no signer: pass --signer EMAIL or set git's user.email")
         })?,
     };
@@ -174,20 +174,4 @@ fn write_new(path: &PathBuf, text: &str, force: bool) -> Result<(), Failure> {
     })?;
     file.write_all(text.as_bytes())
         .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))
-}
-
-fn git_user_email(root: &std::path::Path) -> Option<String> {
-    if let Ok(email) = std::env::var("GIT_AUTHOR_EMAIL")
-        && !email.is_empty()
-    {
-        return Some(email);
-    }
-    let config = git2::Repository::open(root)
-        .and_then(|r| r.config())
-        .or_else(|_| git2::Config::open_default())
-        .ok()?;
-    config
-        .get_string("user.email")
-        .ok()
-        .filter(|s| !s.is_empty())
 }
