@@ -21,15 +21,25 @@ pub fn parse(text: &str, offset: usize) -> Option<Table> {
         text,
         at: 0,
         offset,
+        depth: 0,
     };
     parser.document()
 }
+
+/// Beyond these the document is left to the full parser, which has its own
+/// limits (80 levels of nesting) and no quadratic lookups: hand-written
+/// manifests stay far below them.
+const MAX_DEPTH: usize = 16;
+const MAX_KEYS: usize = 256;
+const MAX_TABLES: usize = 256;
 
 struct Parser<'t> {
     bytes: &'t [u8],
     text: &'t str,
     at: usize,
     offset: usize,
+    /// Arrays and inline tables currently open.
+    depth: usize,
 }
 
 impl<'t> Parser<'t> {
@@ -74,6 +84,9 @@ impl<'t> Parser<'t> {
         }
         let mut segments = Vec::new();
         loop {
+            if segments.len() == MAX_DEPTH || opened.len() == MAX_TABLES {
+                return None;
+            }
             segments.push(self.bare_key()?);
             match self.peek()? {
                 b'.' => self.at += 1,
@@ -127,8 +140,19 @@ impl<'t> Parser<'t> {
         let value = match self.peek()? {
             b'"' => Value::String(self.basic_string()?),
             b'\'' => Value::String(self.literal_string()?),
-            b'[' => Value::Array(self.array()?),
-            b'{' => Value::Table(self.inline_table()?),
+            b'[' | b'{' => {
+                if self.depth == MAX_DEPTH {
+                    return None;
+                }
+                self.depth += 1;
+                let value = if self.peek()? == b'[' {
+                    Value::Array(self.array()?)
+                } else {
+                    Value::Table(self.inline_table()?)
+                };
+                self.depth -= 1;
+                value
+            }
             b't' | b'f' => Value::Boolean(self.boolean()?),
             b'0'..=b'9' | b'+' | b'-' => self.number()?,
             _ => return None,
@@ -422,7 +446,7 @@ fn table_at<'a>(root: &'a mut Table, path: &[String]) -> Option<&'a mut Table> {
 
 /// Adds a key-value; a key defined twice is left to the full parser.
 fn insert(table: &mut Table, key: String, key_span: Range<usize>, node: Node) -> Option<()> {
-    if table.entries.iter().any(|e| e.key == key) {
+    if table.entries.len() == MAX_KEYS || table.entries.iter().any(|e| e.key == key) {
         return None;
     }
     table.entries.push(Entry {
@@ -555,6 +579,26 @@ mod tests {
         ] {
             assert!(parse(text, 0).is_none(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn deep_long_or_wide_documents_are_left_to_the_full_parser() {
+        // Nesting past the full parser's limit of 80 must not be accepted,
+        // and very deep nesting must not exhaust the stack.
+        for depth in [17, 81, 50_000] {
+            let arrays = format!("a = {}{}", "[".repeat(depth), "]".repeat(depth));
+            assert!(parse(&arrays, 0).is_none(), "{depth}");
+            let tables = format!("a = {}1{}", "{a=".repeat(depth), "}".repeat(depth));
+            assert!(parse(&tables, 0).is_none(), "{depth}");
+        }
+        assert!(agrees(&format!("a = {}{}", "[".repeat(16), "]".repeat(16))));
+        assert!(parse(&format!("[{}]", vec!["a"; 81].join(".")), 0).is_none());
+        // Lookups are linear: thousands of keys or tables go to the full
+        // parser instead of taking quadratic time here.
+        let keys: String = (0..5000).map(|i| format!("k{i} = {i}\n")).collect();
+        assert!(parse(&keys, 0).is_none());
+        let tables: String = (0..5000).map(|i| format!("[t{i}]\n")).collect();
+        assert!(parse(&tables, 0).is_none());
     }
 
     #[test]
