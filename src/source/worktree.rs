@@ -43,14 +43,18 @@ impl WorkTree {
 
 fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
-    let mut parts = Vec::new();
-    for component in relative.components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_str()?.to_string()),
-            _ => return None,
-        }
+    if !relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return None;
     }
-    Some(parts.join("/"))
+    let text = relative.to_str()?;
+    Some(if std::path::MAIN_SEPARATOR == '/' {
+        text.to_string()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    })
 }
 
 impl Snapshot for WorkTree {
