@@ -589,6 +589,50 @@ fn an_unparseable_signoff_gets_its_syntax_error_and_no_authorship_finding() {
     assert!(!stdout.contains("\"PL029\""), "{stdout}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_waiver_linked_to_a_pipe_outside_the_repository_is_reported_not_read() {
+    // History is looked up for the listed sign-offs and waivers while files
+    // are parsed; a link out of the repository must not be followed there
+    // either (reading a pipe would block forever).
+    let repo = Repo::new();
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "design", "medium"),
+    );
+    let outside = TempDir::new().unwrap();
+    let pipe = outside.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir_all(repo.path().join("waivers")).unwrap();
+    std::os::unix::fs::symlink(&pipe, repo.path().join("waivers/evil.toml")).unwrap();
+    repo.commit("chair@example.com", "a waiver that links out");
+    let mut command = Command::new(binary());
+    repo.env(&mut command, "chair@example.com");
+    let mut child = command
+        .args(["lint", "--format", "json", "--today", "2026-11-26"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("lint blocked on the linked pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"PL024\""), "{stdout}");
+}
+
 #[test]
 fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
     let repo = Repo::new();

@@ -343,6 +343,70 @@ harm_categories = ["privacy"]
 }
 
 #[test]
+fn a_rule_failing_for_another_reason_is_reported_even_if_it_reads_a_broken_field() {
+    let run = lint(&[
+        (
+            "policies/eval.toml",
+            r#"[policy]
+id = "eval"
+version = "1.0.0"
+title = "Evaluated features"
+
+[[rules]]
+code = "EV001"
+title = "Risky features carry an evaluation score"
+assert = 'feature.risk_tier == "low" || feature.eval.score > 0.9'
+"#,
+        ),
+        (
+            "features/chat-memory/feature.toml",
+            "id = \"chat-memory\"\nstage = \"concept\"\nrisk_tier = \"severe\"\n",
+        ),
+    ]);
+    run.assert_fires("EV001");
+    assert!(
+        run.text.contains("`feature.eval` is missing"),
+        "{}",
+        run.text
+    );
+}
+
+#[test]
+fn waiving_a_schema_error_does_not_silence_the_rules_it_stood_in_for() {
+    let gate = r#"[policy]
+id = "gate"
+version = "1.0.0"
+title = "Review gate"
+
+[[rules]]
+code = "GATE001"
+title = "Features in review have an SRB go"
+when = 'feature.stage == "review"'
+require_signoffs = ["srb"]
+"#;
+    let manifest = "id = \"chat-memory\"\ntitle = \"Chat memory\"\n";
+    let run = lint(&[
+        ("policies/gate.toml", gate),
+        ("features/chat-memory/feature.toml", manifest),
+    ]);
+    assert!(!run.codes().contains(&"GATE001"), "{}", run.text);
+    let run = lint(&[
+        ("policies/gate.toml", gate),
+        ("features/chat-memory/feature.toml", manifest),
+        (
+            "waivers/chat-memory-stage.toml",
+            r#"rule = "PL004"
+feature = "chat-memory"
+reason = "Stage being decided"
+approved_by = "srb"
+expires = 2027-03-31
+"#,
+        ),
+    ]);
+    run.assert_fires("GATE001");
+}
+
+#[test]
 fn a_rule_failing_on_a_field_without_a_schema_error_is_still_reported() {
     let run = lint(&[
         (

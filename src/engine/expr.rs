@@ -321,11 +321,15 @@ fn collect_reads(expr: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<Read>
         return true;
     }
     match &expr.expr {
-        Expr::Ident(name) => {
-            // `signoffs` differs per feature and is not tracked; `playbooks`
-            // and `today` are the same for every feature.
-            name != "signoffs" || scope.iter().any(|s| s == name)
-        }
+        Expr::Ident(name) => match global_name(name, scope) {
+            // A comprehension's own variable: derived from what it ranges
+            // over, which is read separately.
+            None => true,
+            // The same for every feature. Anything else (`signoffs`, which
+            // differs per feature, or a name that is not a variable) is not
+            // tracked, and the expression is never reused.
+            Some(name) => matches!(name, "playbooks" | "today"),
+        },
         Expr::Select(select) => collect_reads(&select.operand, scope, reads),
         Expr::Call(call) => call
             .target
@@ -384,10 +388,7 @@ fn read_chain(expr: &IdedExpr, scope: &[String]) -> Option<Read> {
     let Expr::Ident(name) = &root.expr else {
         return None;
     };
-    if scope.iter().any(|s| s == name) {
-        return None;
-    }
-    let variable = match name.as_str() {
+    let variable = match global_name(name, scope)? {
         "feature" => ReadRoot::Feature,
         "base" => ReadRoot::Base,
         _ => return None,
@@ -397,6 +398,17 @@ fn read_chain(expr: &IdedExpr, scope: &[String]) -> Option<Read> {
         segments,
         presence_only: matches!(&expr.expr, Expr::Select(select) if select.test),
     })
+}
+
+/// The variable an identifier names when it is not a comprehension's own:
+/// `feature`, or `.feature` (a leading dot names the variable outside any
+/// comprehension). `None` for a comprehension variable.
+fn global_name<'n>(name: &'n str, scope: &[String]) -> Option<&'n str> {
+    match name.strip_prefix('.') {
+        Some(absolute) => Some(absolute),
+        None if scope.iter().any(|s| s == name) => None,
+        None => Some(name),
+    }
 }
 
 /// The chain of field selections (`.a`, `['a']`) applied to a value, from

@@ -258,6 +258,9 @@ mod tests {
         r#"today > "2026-01-01" && feature.stage == "review""#,
         "size(signoffs) == 0 && feature.stage == 'design'",
         "feature.metrics.all(m, feature.metrics[m] > 0.5)",
+        r#".feature.stage == "review""#,
+        r#"[1].all(feature, .feature.stage == "design")"#,
+        "size(.signoffs) == 0 && feature.stage == 'design'",
     ];
 
     /// A small deterministic generator: few distinct values, so results
@@ -322,6 +325,7 @@ mod tests {
             })
             .collect();
         assert!(expressions[10].reads.is_none(), "signoffs is not tracked");
+        assert!(expressions[14].reads.is_none(), ".signoffs is not tracked");
         let features: Vec<Table> = (0..1500u64)
             .map(|i| table(&manifest(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7)))
             .collect();

@@ -94,6 +94,14 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             .collect(),
     );
     let today = values::string(&settings.today.to_string());
+    // Features whose schema errors are waived: the rules those errors would
+    // otherwise stand in for are reported again.
+    let schema_waived: BTreeSet<&str> = workspace
+        .waivers
+        .iter()
+        .filter(|w| w.rule == codes::SCHEMA)
+        .map(|w| w.feature.as_str())
+        .collect();
     let per_feature: Vec<Vec<Diagnostic>> = workspace
         .features
         .par_iter()
@@ -126,9 +134,24 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 context
             };
             let mut evaluation = Evaluation::new(&feature.table, base, memo, Box::new(build));
-            playbook_references(workspace, feature, &applies_when, &mut evaluation, &mut out);
+            let cascades_quiet = !schema_waived.contains(feature.id.as_str());
+            playbook_references(
+                workspace,
+                feature,
+                &applies_when,
+                &mut evaluation,
+                cascades_quiet,
+                &mut out,
+            );
             for compiled in &rules {
-                evaluate_rule(feature, compiled, states, &mut evaluation, &mut out);
+                evaluate_rule(
+                    feature,
+                    compiled,
+                    states,
+                    &mut evaluation,
+                    cascades_quiet,
+                    &mut out,
+                );
             }
             for d in &mut out {
                 d.feature.get_or_insert_with(|| feature.id.clone());
@@ -522,6 +545,7 @@ fn playbook_references(
     feature: &Feature,
     applies_when: &BTreeMap<String, Expression>,
     evaluation: &mut Evaluation<'_, '_>,
+    cascades_quiet: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     for reference in &feature.playbooks {
@@ -625,7 +649,7 @@ fn playbook_references(
                 );
             }
             Ok(_) => {}
-            Err(_) if repeats_a_schema_error(feature, expression) => {}
+            Err(error) if repeats_a_schema_error(feature, expression, &error, cascades_quiet) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, expression, &error);
                 out.push(
@@ -701,19 +725,31 @@ fn deepest_entry(feature: &Feature, segments: &[String]) -> Option<std::ops::Ran
     Some(entry.node.span.clone())
 }
 
-/// A readable account of a run-time failure, naming the missing field.
-/// A run-time failure of an expression that reads a field the manifest
-/// already gets an error for (missing `stage`, a `risk_tier` that is not a
-/// tier): reporting it would repeat that error once per rule. The rule is
-/// judged once the manifest is fixed; until then the error fails the run.
-fn repeats_a_schema_error(feature: &Feature, expression: &Expression) -> bool {
-    !feature.invalid_fields.is_empty()
+/// A run-time failure that is only the absence of a required field the
+/// manifest already gets an error for (a missing `stage`): reporting it would
+/// repeat that error once per rule. The rule is judged once the manifest is
+/// fixed, and until then the schema error fails the run, so this holds only
+/// while that error is not waived (`cascades_quiet`).
+fn repeats_a_schema_error(
+    feature: &Feature,
+    expression: &Expression,
+    error: &ExecutionError,
+    cascades_quiet: bool,
+) -> bool {
+    let ExecutionError::NoSuchKey(key) = error else {
+        return false;
+    };
+    let key = key.as_str();
+    cascades_quiet
+        && feature.invalid_fields.iter().any(|f| f == key)
+        && feature.table.get(key).is_none()
         && expression
             .feature_paths
             .iter()
-            .any(|path| feature.invalid_fields.contains(&path.segments[0]))
+            .any(|path| path.segments[0] == key)
 }
 
+/// A readable account of a run-time failure, naming the missing field.
 fn describe_error(
     feature: &Feature,
     expression: &Expression,
@@ -746,6 +782,7 @@ fn evaluate_rule(
     compiled: &CompiledRule<'_>,
     states: &BTreeMap<String, SignoffState>,
     evaluation: &mut Evaluation<'_, '_>,
+    cascades_quiet: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let rule = compiled.rule;
@@ -775,7 +812,7 @@ fn evaluate_rule(
                 );
                 return;
             }
-            Err(_) if repeats_a_schema_error(feature, when) => return,
+            Err(error) if repeats_a_schema_error(feature, when, &error, cascades_quiet) => return,
             Err(error) => {
                 let (message, span) = describe_error(feature, when, &error);
                 out.push(
@@ -828,7 +865,7 @@ fn evaluate_rule(
                     ),
                 );
             }
-            Err(_) if repeats_a_schema_error(feature, assert) => {}
+            Err(error) if repeats_a_schema_error(feature, assert, &error, cascades_quiet) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, assert, &error);
                 out.push(

@@ -35,9 +35,8 @@ pub struct Feature {
     pub stage: Option<String>,
     pub playbooks: Vec<PlaybookRef>,
     pub harm_categories: Vec<String>,
-    /// Top-level fields already reported as missing, of the wrong type or
-    /// with an invalid value: a rule that fails on one of them would only
-    /// repeat that finding.
+    /// Top-level fields already reported as missing or of the wrong type: a
+    /// rule that fails only for their absence would repeat that finding.
     pub invalid_fields: Vec<String>,
 }
 
@@ -121,7 +120,6 @@ pub fn parse(
             format!("unknown risk tier `{tier}`"),
             "expected low, medium, high or critical",
         );
-        fields.invalid_keys.push("risk_tier".into());
     }
 
     let mut harm_categories = Vec::new();

@@ -184,14 +184,15 @@ pub struct Listing {
 
 impl Listing {
     /// The sign-off and waiver files: the ones whose authors are verified.
+    /// Links out of the repository are left out: they are never read.
     pub fn authored_paths(&self) -> BTreeSet<String> {
         self.classified
             .iter()
-            .filter(|(_, kind)| {
+            .filter(|(entry, kind)| {
                 matches!(
                     kind,
                     Kind::FeatureSignoff | Kind::PolicySignoff | Kind::Waiver
-                )
+                ) && !matches!(entry.kind, EntryKind::EscapingSymlink { .. })
             })
             .map(|(entry, _)| entry.path.clone())
             .collect()

@@ -280,8 +280,11 @@ impl Git {
                     .next()
                     .is_some_and(|p| p.starts_with(dir))
             };
+            // Trees of past commits are not kept: on a long history the
+            // shared cache would grow with every commit walked.
+            let walked = tree::Cache::default();
             tree::diff(
-                &self.listings,
+                &walked,
                 &repo,
                 parent_tree,
                 Some(tree),
@@ -319,21 +322,6 @@ impl Git {
         identity_in(self.lock().config().ok())
     }
 
-    /// The directory git runs hooks from: `core.hooksPath` when set, else
-    /// the repository's `hooks`.
-    pub fn hooks_dir(&self) -> PathBuf {
-        let repo = self.lock();
-        let configured = repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_path("core.hooksPath").ok());
-        match configured {
-            Some(path) if path.is_absolute() => path,
-            Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
-            None => repo.path().join("hooks"),
-        }
-    }
-
     /// Which of `paths` (repository-relative) differ in the working tree
     /// from HEAD: modified, or not in HEAD at all. Hashes only these files,
     /// so the cost does not grow with the size of the repository.
@@ -358,15 +346,35 @@ impl Git {
             .collect();
         drop(repo);
         // Hashing needs no repository: spread the file reads over threads.
+        // Only regular files within the size limit are read (a pipe would
+        // block, a huge file would be read whole); anything else counts as
+        // uncommitted, like a file git does not know.
+        let same_as_committed = |path: &str, committed: Oid| {
+            let full = self.workdir.join(path);
+            std::fs::metadata(&full).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
+                && Oid::hash_file(ObjectType::Blob, &full).ok() == Some(committed)
+        };
         Ok(committed
             .into_par_iter()
-            .filter(|(path, committed)| {
-                committed.is_none()
-                    || *committed != Oid::hash_file(ObjectType::Blob, self.workdir.join(path)).ok()
-            })
+            .filter(|(path, committed)| !committed.is_some_and(|id| same_as_committed(path, id)))
             .map(|(path, _)| path.clone())
             .collect())
     }
+}
+
+/// The directory git runs hooks from in the repository found the way git
+/// finds it (bare ones included): `core.hooksPath` when set, else `hooks`.
+pub fn hooks_dir() -> Result<PathBuf, GitError> {
+    let repo = Repository::open_from_env().map_err(|_| GitError::NotARepository)?;
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    Ok(match configured {
+        Some(path) if path.is_absolute() => path,
+        Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
+        None => repo.path().join("hooks"),
+    })
 }
 
 /// The identity about to commit in the repository at `root`, or outside

@@ -232,7 +232,8 @@ pub fn diff(
             continue;
         };
         let path = format!("{prefix}{name}");
-        if old_entry.is_some_and(|e| e.is_file()) || new_entry.is_some_and(|e| e.is_file()) {
+        // Files, links and submodules: everything but a directory is a path.
+        if old_entry.is_some_and(|e| !e.is_tree()) || new_entry.is_some_and(|e| !e.is_tree()) {
             out.insert(path.clone());
         }
         let subtree = |e: Option<Entry<'_>>| e.filter(Entry::is_tree).map(|e| e.id);

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use policy_lint::source::git::{Git, GitError};
+use policy_lint::source::git::{self, GitError};
 
 use crate::Failure;
 
@@ -14,13 +14,12 @@ const MARKER: &str = "# Installed by `policy hook install`";
 const CHAINED: &str = "pre-commit.before-policy";
 
 fn hooks_dir() -> Result<PathBuf, Failure> {
-    let git = Git::open().map_err(|error| match error {
+    git::hooks_dir().map_err(|error| match error {
         GitError::NotARepository => {
             Failure::usage("not a git repository: run `policy hook install` inside one")
         }
         other => Failure::usage(other.to_string()),
-    })?;
-    Ok(git.hooks_dir())
+    })
 }
 
 fn script(binary: &Path) -> String {
