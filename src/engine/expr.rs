@@ -104,12 +104,13 @@ impl Expression {
                 let first = errors.errors.first();
                 let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
                 let span = match (first, start) {
-                    (Some(error), Some(start)) if error.pos.0 >= 1 && error.pos.1 >= 0 => {
+                    // cel reports a 1-based line and a 1-based character column.
+                    (Some(error), Some(start)) if error.pos.0 >= 1 && error.pos.1 >= 1 => {
                         let index = crate::model::LineIndex::new(&source.text);
                         let within = index.offset_of_char_position(
                             &source.text,
                             error.pos.0 as usize,
-                            error.pos.1 as usize + 1,
+                            error.pos.1 as usize,
                         );
                         let end = source.text[within..]
                             .chars()
