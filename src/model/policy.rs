@@ -62,6 +62,29 @@ pub struct Rule {
     pub span: Range<usize>,
 }
 
+impl Rule {
+    /// What the rule demands, as labelled lines for `policy explain` and
+    /// the SARIF rule help: its condition, assertion and required roles.
+    pub fn demands(&self) -> Vec<(&'static str, String)> {
+        let mut facts = Vec::new();
+        if let Some(when) = &self.when {
+            facts.push(("Applies when", when.text.clone()));
+        }
+        if let Some(assert) = &self.assert {
+            facts.push(("Asserts", assert.text.clone()));
+        }
+        if !self.require_signoffs.is_empty() {
+            let roles: Vec<&str> = self
+                .require_signoffs
+                .iter()
+                .map(|r| r.text.as_str())
+                .collect();
+            facts.push(("Requires a fresh go sign-off from", roles.join(", ")));
+        }
+        facts
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Policy {
     pub id: String,

@@ -42,10 +42,15 @@ pub fn summary_line(outcome: &Outcome) -> String {
     line
 }
 
+/// The longest run of backticks in `text`: a Markdown fence or code span
+/// around it needs one more.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
 /// A Markdown code span that survives backticks in its content.
 fn code_span(content: &str) -> String {
-    let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(longest_backtick_run(content) + 1);
     let pad = if content.starts_with('`') || content.ends_with('`') {
         " "
     } else {

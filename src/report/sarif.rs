@@ -318,10 +318,6 @@ fn section<'a>(doc: &'a str, heading: &str) -> &'a str {
     body[..end].trim()
 }
 
-fn longest_backtick_run(text: &str) -> usize {
-    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-}
-
 /// A check's doc as written in its module: doc comments keep the space
 /// after `///`, which would indent every line of the Markdown.
 fn unindent(doc: &str) -> String {
@@ -375,35 +371,21 @@ fn rule_descriptor(policy: &Policy, rule: &Rule) -> ReportingDescriptor {
     } else {
         rule.title.clone()
     };
-    let mut facts: Vec<(&str, String)> = Vec::new();
-    facts.push((
+    let mut facts: Vec<(&str, String)> = vec![(
         "Policy",
         format!(
             "{}@{} ({})",
             policy.id, policy.version.text, policy.file.path
         ),
-    ));
-    if let Some(when) = &rule.when {
-        facts.push(("Applies when", when.text.clone()));
-    }
-    if let Some(assert) = &rule.assert {
-        facts.push(("Asserts", assert.text.clone()));
-    }
-    if !rule.require_signoffs.is_empty() {
-        let roles: Vec<&str> = rule
-            .require_signoffs
-            .iter()
-            .map(|r| r.text.as_str())
-            .collect();
-        facts.push(("Requires a fresh go sign-off from", roles.join(", ")));
-    }
+    )];
+    facts.extend(rule.demands());
     let plain_facts: Vec<String> = facts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     // Conditions run over several lines: fenced blocks keep them readable.
     let markdown_facts: Vec<String> = facts
         .iter()
         .map(|(k, v)| {
             if v.contains('\n') {
-                let fence = "`".repeat(longest_backtick_run(v).max(2) + 1);
+                let fence = "`".repeat(super::longest_backtick_run(v).max(2) + 1);
                 format!("{k}:\n{fence}\n{v}\n{fence}")
             } else {
                 format!("{k}: {}", super::code_span(v))

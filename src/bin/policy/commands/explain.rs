@@ -61,22 +61,8 @@ pub fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Failure> {
                 policy.file.path,
                 rule.severity.as_str()
             ));
-            if let Some(when) = &rule.when {
-                out.push_str(&format!("Applies when: {}\n", when.text));
-            }
-            if let Some(assert) = &rule.assert {
-                out.push_str(&format!("Asserts: {}\n", assert.text));
-            }
-            if !rule.require_signoffs.is_empty() {
-                let roles: Vec<&str> = rule
-                    .require_signoffs
-                    .iter()
-                    .map(|r| r.text.as_str())
-                    .collect();
-                out.push_str(&format!(
-                    "Requires a fresh go sign-off from: {}\n",
-                    roles.join(", ")
-                ));
+            for (label, value) in rule.demands() {
+                out.push_str(&format!("{label}: {value}\n"));
             }
             if let Some(message) = &rule.message {
                 out.push_str(&format!("Message: {message}\n"));
