@@ -1,4 +1,4 @@
-//! The toml-test corpus (`../shared/corpora/toml-test/`, beside the crate):
+//! The toml-test corpus (`tests/data/toml-test/`, MIT, licence beside it):
 //! every invalid file, loaded as a feature manifest, must give an error
 //! diagnostic with a span in that manifest (never a panic), and every valid
 //! file must parse.
@@ -29,10 +29,10 @@ use policy_lint::{Diagnostic, Settings, Severity};
 const MANIFEST: &str = "features/x/feature.toml";
 
 fn corpus() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/toml-test");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/toml-test");
     assert!(
         dir.join("invalid").is_dir() && dir.join("valid").is_dir(),
-        "the toml-test corpus is missing at {}; it is expected beside the crate in ../shared",
+        "the toml-test corpus is missing at {}; it ships in the repository under tests/data/toml-test",
         dir.display()
     );
     dir

@@ -17,10 +17,10 @@ use tempfile::TempDir;
 
 const TODAY: &str = "2026-11-26";
 
-/// The official SARIF 2.1.0 schema; CI lays `shared/` beside the clone.
+/// The official SARIF 2.1.0 schema, kept in `tests/data/sarif/` with its notice.
 const SARIF_SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-schema-2.1.0.json"
+    "/tests/data/sarif/sarif-schema-2.1.0.json"
 );
 
 fn crate_dir() -> PathBuf {

@@ -603,7 +603,7 @@ mod tests {
 
     #[test]
     fn the_toml_test_corpus_agrees_with_the_full_parser() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/toml-test");
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/toml-test");
         let (mut valid, mut invalid) = (Vec::new(), Vec::new());
         toml_files(&corpus.join("valid"), &mut valid);
         toml_files(&corpus.join("invalid"), &mut invalid);
