@@ -24,6 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
+    "PL031",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1082,6 +1083,71 @@ expires = 2027-03-31
     );
     assert_eq!(run.outcome.count(policy_lint::Severity::Error), 0);
     insta::assert_snapshot!(run.text);
+}
+
+#[cfg(unix)]
+#[test]
+fn pl031_a_manifest_linked_to_a_file_inside_the_repository_is_not_followed() {
+    // The target is a valid, launched manifest: followed, it would be
+    // checked as `chat-memory`; a later change could then edit only the
+    // target and launch the feature without touching its directory.
+    let dir = repo(&[(
+        "features/_shared/chat.toml",
+        "id = \"chat-memory\"\ntitle = \"x\"\nstage = \"launched\"\n",
+    )]);
+    let link = dir.path().join("features/chat-memory/feature.toml");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("../_shared/chat.toml", &link).unwrap();
+    let run = run(dir.path());
+    run.assert_fires("PL031");
+    run.assert_silent("LG002");
+    assert_eq!(run.outcome.features_total, 1, "{}", run.text);
+    insta::assert_snapshot!(run.text);
+}
+
+#[cfg(unix)]
+#[test]
+fn pl031_linked_directories_and_submodule_checkouts_are_reported() {
+    let dir = repo(&[
+        ("elsewhere/team-b/b/feature.toml", QUIET_FEATURE),
+        (
+            "features/vendored/.git",
+            "gitdir: ../../.git/modules/vendored\n",
+        ),
+        ("features/vendored/x/feature.toml", QUIET_FEATURE),
+    ]);
+    std::os::unix::fs::symlink("../elsewhere/team-b", dir.path().join("features/team-b")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", dir.path().join("waivers")).unwrap();
+    let run = run(dir.path());
+    let links: Vec<String> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "PL031")
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(links.len(), 2, "{}", run.text);
+    assert!(links[0].contains("features/team-b") && links[0].contains("symbolic link"));
+    assert!(links[1].contains("features/vendored") && links[1].contains("submodule"));
+}
+
+#[cfg(unix)]
+#[test]
+fn pl024_a_manifest_linked_into_dot_git_is_never_read_or_quoted() {
+    let dir = repo(&[]);
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join(".git/config"),
+        "[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n",
+    )
+    .unwrap();
+    let link = dir.path().join("features/leak/feature.toml");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("../../.git/config", &link).unwrap();
+    let run = run(dir.path());
+    run.assert_fires("PL024");
+    assert!(!run.text.contains("extraheader"), "{}", run.text);
+    assert!(!run.text.contains("c2VjcmV0"), "{}", run.text);
 }
 
 #[cfg(unix)]

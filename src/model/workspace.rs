@@ -252,6 +252,18 @@ pub fn list(
     let mut classified: Vec<(SnapshotEntry, Kind)> = Vec::new();
     let mut feature_dirs = BTreeSet::new();
     for entry in &entries {
+        if entry.kind.is_indirect() {
+            // Anything under a governed directory that is not a plain file
+            // is reported and never read, whatever it points at: a linked
+            // manifest could otherwise change without its feature changing.
+            diagnostics.push(indirect_entry(entry));
+            if features.is_match(relative(&entry.path)) {
+                // Still a feature of the repository, counted as one.
+                let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+                feature_dirs.insert(dir.to_string());
+            }
+            continue;
+        }
         let rel = relative(&entry.path);
         let kind = if features.is_match(&rel) {
             let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
@@ -346,21 +358,8 @@ pub fn parse(
     let read_one = |source: &dyn Snapshot,
                     entry: &SnapshotEntry|
      -> Result<Arc<SourceFile>, Diagnostic> {
-        if let EntryKind::EscapingSymlink { target } = &entry.kind {
-            let file = SourceFile::new(entry.path.clone(), format!("{} -> {target}", entry.path));
-            let len = file.text.len();
-            return Err(Diagnostic::new(
-                codes::ESCAPES_REPOSITORY,
-                Severity::Error,
-                format!(
-                    "`{}` is a symbolic link that leads outside the repository",
-                    entry.path
-                ),
-            )
-            .at(&file, 0..len, "not followed")
-            .help(
-                "replace the link with the file itself; links out of the repository are never read",
-            ));
+        if entry.kind.is_indirect() {
+            return Err(indirect_entry(entry));
         }
         match source.read(&entry.path) {
             Ok(bytes) => decode(&entry.path, bytes),
@@ -509,6 +508,45 @@ pub fn parse(
         }
     }
     workspace
+}
+
+/// The finding for a link or submodule at a governed path: it is shown as
+/// `path -> target` (never the target's content) and never read.
+pub fn indirect_entry(entry: &SnapshotEntry) -> Diagnostic {
+    let (shown, code, message, help) = match &entry.kind {
+        EntryKind::EscapingSymlink { target } => (
+            format!("{} -> {target}", entry.path),
+            codes::ESCAPES_REPOSITORY,
+            format!(
+                "`{}` is a symbolic link that leads outside the repository",
+                entry.path
+            ),
+            "replace the link with the file itself; links out of the repository are never read",
+        ),
+        EntryKind::Symlink { target } => (
+            format!("{} -> {target}", entry.path),
+            codes::GOVERNED_LINK,
+            format!(
+                "`{}` is a symbolic link under a governed path; it is not followed",
+                entry.path
+            ),
+            "replace the link with the file itself: governed files are judged where they are, so a link would let a change edit the target without touching this path",
+        ),
+        EntryKind::Submodule | EntryKind::File => (
+            format!("{} (submodule)", entry.path),
+            codes::GOVERNED_LINK,
+            format!(
+                "`{}` is a submodule under a governed path; its content is not checked",
+                entry.path
+            ),
+            "move the files into this repository: features, sign-offs, waivers, policies and playbooks must be part of the change that is judged",
+        ),
+    };
+    let file = SourceFile::new(entry.path.clone(), shown);
+    let len = file.text.len();
+    Diagnostic::new(code, Severity::Error, message)
+        .at(&file, 0..len, "not followed")
+        .help(help)
 }
 
 /// The directories worth walking: the literal leading directories of each

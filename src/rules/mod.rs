@@ -32,6 +32,7 @@ mod duplicate_rule_code;
 mod escapes_repository;
 mod file_too_large;
 mod future_signoff;
+mod governed_link;
 mod history_unavailable;
 mod id_mismatch;
 mod invalid_encoding;
@@ -63,6 +64,7 @@ pub mod codes {
     pub use super::escapes_repository::ESCAPES_REPOSITORY;
     pub use super::file_too_large::FILE_TOO_LARGE;
     pub use super::future_signoff::FUTURE_SIGNOFF;
+    pub use super::governed_link::GOVERNED_LINK;
     pub use super::history_unavailable::HISTORY_UNAVAILABLE;
     pub use super::id_mismatch::ID_MISMATCH;
     pub use super::invalid_encoding::INVALID_ENCODING;
@@ -118,6 +120,7 @@ pub const BUILTIN: &[&Check] = &[
     &author_not_member::AUTHOR_NOT_MEMBER_CHECK,
     &history_unavailable::HISTORY_UNAVAILABLE_CHECK,
     &signoff_removed::SIGNOFF_REMOVED_CHECK,
+    &governed_link::GOVERNED_LINK_CHECK,
 ];
 
 /// The built-in check with this code, if any.

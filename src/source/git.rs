@@ -427,6 +427,7 @@ pub struct GitSnapshot {
 }
 
 const SYMLINK_MODE: u32 = 0o120000;
+const SUBMODULE_MODE: u32 = tree::SUBMODULE_MODE;
 
 impl GitSnapshot {
     fn read_blob(&self, repo: &Repository, oid: Oid) -> Result<Vec<u8>, ReadError> {
@@ -467,15 +468,17 @@ impl GitSnapshot {
     }
 
     fn entry(&self, repo: &Repository, path: String, oid: Oid, mode: u32) -> SnapshotEntry {
-        let kind = if mode == SYMLINK_MODE {
+        let kind = if mode == SUBMODULE_MODE {
+            EntryKind::Submodule
+        } else if mode == SYMLINK_MODE {
             let target = self
                 .read_blob(repo, oid)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            match Self::resolve_link(&path, &target)
-                .and_then(|resolved| self.lookup(repo, &resolved))
-            {
-                Some((_, mode)) if mode != SYMLINK_MODE => EntryKind::Symlink { target },
+            match Self::resolve_link(&path, &target) {
+                Some(resolved) if resolved != ".git" && !resolved.starts_with(".git/") => {
+                    EntryKind::Symlink { target }
+                }
                 _ => EntryKind::EscapingSymlink { target },
             }
         } else {
@@ -500,7 +503,7 @@ impl Snapshot for GitSnapshot {
             format!("{dir}/")
         };
         tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
-            if entry.kind() == Some(ObjectType::Blob)
+            if matches!(entry.kind(), Some(ObjectType::Blob | ObjectType::Commit))
                 && let Ok(name) = entry.name()
             {
                 found.push((
@@ -539,13 +542,9 @@ impl Snapshot for GitSnapshot {
             .lookup(&repo, path)
             .ok_or_else(|| ReadError::Io(format!("`{path}` is not in the {}", self.description)))?;
         if mode == SYMLINK_MODE {
-            let target = String::from_utf8_lossy(&self.read_blob(&repo, oid)?).into_owned();
-            let resolved = Self::resolve_link(path, &target)
-                .ok_or_else(|| ReadError::Io(format!("`{path}` links outside the repository")))?;
-            let (oid, _) = self
-                .lookup(&repo, &resolved)
-                .ok_or_else(|| ReadError::Io(format!("`{path}` links to a missing file")))?;
-            return self.read_blob(&repo, oid);
+            return Err(ReadError::Io(format!(
+                "`{path}` is a symbolic link; governed files are never read through links"
+            )));
         }
         self.read_blob(&repo, oid)
     }

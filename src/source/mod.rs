@@ -35,6 +35,18 @@ pub enum EntryKind {
     EscapingSymlink {
         target: String,
     },
+    /// A submodule (a gitlink in a commit or the index, or a nested
+    /// checkout with its own `.git` in the working tree): another
+    /// repository's content, never read as this one's.
+    Submodule,
+}
+
+impl EntryKind {
+    /// True for anything but a regular file: links and submodules under a
+    /// governed path are reported and never followed.
+    pub fn is_indirect(&self) -> bool {
+        !matches!(self, EntryKind::File)
+    }
 }
 
 /// Why a file could not be read.

@@ -33,12 +33,29 @@ impl WorkTree {
             .map(|t| t.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
         match fs::canonicalize(path) {
-            Ok(resolved) if resolved.starts_with(&self.canonical_root) && resolved.is_file() => {
+            Ok(resolved)
+                if resolved.starts_with(&self.canonical_root)
+                    && !resolved.starts_with(self.canonical_root.join(".git")) =>
+            {
                 EntryKind::Symlink { target }
             }
             _ => EntryKind::EscapingSymlink { target },
         }
     }
+}
+
+/// Opens a file for reading, refusing a symbolic link in the last component
+/// (the listing already reports links; this closes the gap between listing
+/// and reading).
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
 }
 
 fn relative_path(root: &Path, path: &Path) -> Option<String> {
@@ -73,7 +90,17 @@ impl Snapshot for WorkTree {
             .require_git(false)
             .follow_links(false)
             .threads(rayon::current_num_threads())
-            .filter_entry(|entry| entry.file_name() != ".git")
+            // The repository's own `.git` is never walked. A `.git` file
+            // further down marks a submodule checkout: it is listed (and
+            // reported), and nested repositories are not descended into.
+            .filter_entry({
+                let root = self.root.clone();
+                move |entry| {
+                    entry.file_name() != ".git"
+                        || (entry.file_type().is_some_and(|t| t.is_file())
+                            && entry.path().parent() != Some(root.as_path()))
+                }
+            })
             .build_parallel();
         let collector = Collector {
             tree: self,
@@ -103,7 +130,13 @@ impl Snapshot for WorkTree {
 
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
         let full = self.root.join(path);
-        let file = fs::File::open(&full).map_err(|e| ReadError::Io(e.to_string()))?;
+        let file = open_no_follow(&full).map_err(|e| match e.raw_os_error() {
+            #[cfg(unix)]
+            Some(libc::ELOOP) => ReadError::Io(format!(
+                "`{path}` is a symbolic link; governed files are never read through links"
+            )),
+            _ => ReadError::Io(e.to_string()),
+        })?;
         // No size check up front (one system call per file saved): read at
         // most one byte past the limit, so an oversized file is refused
         // without being read whole.
@@ -156,12 +189,19 @@ impl ParallelVisitor for Batch<'_> {
                 return WalkState::Quit;
             }
         };
-        let kind = match entry.file_type() {
-            Some(t) if t.is_symlink() => self.collector.tree.classify_symlink(entry.path()),
-            Some(t) if t.is_file() => EntryKind::File,
+        let (kind, path) = match entry.file_type() {
+            Some(t) if t.is_symlink() => (
+                self.collector.tree.classify_symlink(entry.path()),
+                entry.path(),
+            ),
+            Some(t) if t.is_file() && entry.file_name() == ".git" => match entry.path().parent() {
+                Some(checkout) => (EntryKind::Submodule, checkout),
+                None => return WalkState::Continue,
+            },
+            Some(t) if t.is_file() => (EntryKind::File, entry.path()),
             _ => return WalkState::Continue,
         };
-        if let Some(path) = relative_path(&self.collector.tree.root, entry.path()) {
+        if let Some(path) = relative_path(&self.collector.tree.root, path) {
             self.entries.push(SnapshotEntry { path, kind });
         }
         WalkState::Continue

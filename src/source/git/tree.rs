@@ -206,6 +206,25 @@ pub fn diff(
     enter: &dyn Fn(&str) -> bool,
     out: &mut BTreeSet<String>,
 ) -> Result<(), git2::Error> {
+    diff_with(cache, repo, old, new, prefix, enter, &mut |path, _, _| {
+        out.insert(path);
+    })
+}
+
+/// A file's object id and mode on one side of a diff.
+pub type Side = Option<(Oid, u32)>;
+
+/// Like [`diff`], handing each changed path to `found` with its entry on
+/// the old and the new side (`None` where it is absent or a directory).
+pub fn diff_with(
+    cache: &Cache,
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &str,
+    enter: &dyn Fn(&str) -> bool,
+    found: &mut dyn FnMut(String, Side, Side),
+) -> Result<(), git2::Error> {
     let old = old.map(|id| listing(cache, repo, id)).transpose()?;
     let new = new.map(|id| listing(cache, repo, id)).transpose()?;
     let mut before = old.iter().flat_map(|l| l.iter()).peekable();
@@ -234,13 +253,14 @@ pub fn diff(
         let path = format!("{prefix}{name}");
         // Files, links and submodules: everything but a directory is a path.
         if old_entry.is_some_and(|e| !e.is_tree()) || new_entry.is_some_and(|e| !e.is_tree()) {
-            out.insert(path.clone());
+            let side = |e: Option<Entry<'_>>| e.filter(|e| !e.is_tree()).map(|e| (e.id, e.mode));
+            found(path.clone(), side(old_entry), side(new_entry));
         }
         let subtree = |e: Option<Entry<'_>>| e.filter(Entry::is_tree).map(|e| e.id);
         let (old_tree, new_tree) = (subtree(old_entry), subtree(new_entry));
         let dir = format!("{path}/");
         if (old_tree.is_some() || new_tree.is_some()) && enter(&dir) {
-            diff(cache, repo, old_tree, new_tree, &dir, enter, out)?;
+            diff_with(cache, repo, old_tree, new_tree, &dir, enter, found)?;
         }
     }
     Ok(())
