@@ -438,6 +438,9 @@ pub struct SignoffFile {
     /// What must happen before or after launch; required when the decision
     /// is conditional.
     pub conditions: Option<Vec<String>>,
+    /// `true` when the sign-off approves deleting its subject (a policy),
+    /// bound to the digest of the content deleted.
+    pub deletes: Option<bool>,
     /// Free-form notes.
     pub notes: Option<String>,
 }
@@ -490,6 +493,33 @@ pub struct ConfigFile {
     pub taxonomy: Option<ConfigTaxonomy>,
     /// Sign-off options.
     pub signoff: Option<ConfigSignoff>,
+    /// Who approves new policies.
+    pub policies: Option<ConfigPolicies>,
+    /// Who may waive built-in checks.
+    pub waivers: Option<ConfigWaivers>,
+}
+
+/// The `[policies]` table.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigPolicies {
+    /// Roles whose go sign-off a new policy needs (default `["srb"]`).
+    #[serde(default = "default_admins")]
+    pub admins: Vec<String>,
+}
+
+/// The `[waivers]` table.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigWaivers {
+    /// Roles that may approve a waiver of a built-in `PL` check (default
+    /// `["srb"]`); waivers of policy rules are approved by the policy's owners.
+    #[serde(default = "default_admins")]
+    pub approvers: Vec<String>,
+}
+
+fn default_admins() -> Vec<String> {
+    vec!["srb".into()]
 }
 
 /// The `[paths]` table.
@@ -663,7 +693,9 @@ mod tests {
         let schema = Kind::Config.schema();
         assert_eq!(
             properties(&schema, "/properties"),
-            set(&["paths", "roles", "taxonomy", "signoff"])
+            set(&[
+                "paths", "roles", "taxonomy", "signoff", "policies", "waivers"
+            ])
         );
         let every_key = r#"[paths]
 features = ["features/**/feature.toml"]
@@ -682,6 +714,12 @@ harm_categories = ["malware"]
 [signoff]
 digest_excludes = ["stage"]
 verify_authors = false
+
+[policies]
+admins = ["srb"]
+
+[waivers]
+approvers = ["srb"]
 "#;
         let documented: BTreeSet<String> = [
             ("paths", "/properties/paths/properties"),
@@ -691,6 +729,8 @@ verify_authors = false
             ),
             ("taxonomy", "/properties/taxonomy/properties"),
             ("signoff", "/properties/signoff/properties"),
+            ("policies", "/properties/policies/properties"),
+            ("waivers", "/properties/waivers/properties"),
         ]
         .into_iter()
         .flat_map(|(table, pointer)| {
@@ -725,7 +765,14 @@ verify_authors = false
         let (_, diagnostics) = Config::parse(&file);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
 
-        for table in ["[paths]", "[roles.srb]", "[taxonomy]", "[signoff]"] {
+        for table in [
+            "[paths]",
+            "[roles.srb]",
+            "[taxonomy]",
+            "[signoff]",
+            "[policies]",
+            "[waivers]",
+        ] {
             let text = every_key.replace(table, &format!("{table}\nsurplus = 1"));
             let (_, diagnostics) = Config::parse(&SourceFile::new("policy.toml", text));
             assert_eq!(diagnostics.len(), 1, "{table}: {diagnostics:?}");

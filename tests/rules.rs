@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031",
+    "PL031", "PL032",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -94,10 +94,26 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The defaults, with people in the default roles (a role without members
+/// cannot sign): `<role>@example.com` and the example's panel.
+fn default_config_with_members() -> Config {
+    let mut config = Config::default();
+    for (name, role) in config.roles.iter_mut() {
+        let named = match name.as_str() {
+            "safety-researcher" => "ana@example.com",
+            "policy-analyst" => "lee@example.com",
+            "legal-counsel" => "dana@example.com",
+            _ => "chair@example.com",
+        };
+        role.members = vec![format!("{name}@example.com"), named.to_string()];
+    }
+    config
+}
+
 /// `policy.toml` as the binary reads it: parse problems become diagnostics.
 fn config(root: &Path) -> (Config, Vec<diagnostic::Diagnostic>) {
     let Ok(bytes) = std::fs::read(root.join("policy.toml")) else {
-        return (Config::default(), Vec::new());
+        return (default_config_with_members(), Vec::new());
     };
     match decode("policy.toml", bytes) {
         Ok(file) => Config::parse(&file),
@@ -172,6 +188,13 @@ fn lint_change_with(
             changed,
         ));
         workspace.history.removed_signoffs = removed_signoffs;
+        // As in staged mode: the change's own policies are the ones loaded.
+        workspace.checked_policies = workspace
+            .policies
+            .iter()
+            .filter(|p| !p.builtin)
+            .cloned()
+            .collect();
         edit(workspace);
     })
 }
@@ -1085,6 +1108,44 @@ expires = 2027-03-31
     insta::assert_snapshot!(run.text);
 }
 
+#[test]
+fn pl032_a_waiver_approved_by_a_role_that_does_not_own_the_rule() {
+    // LG002 is the SRB's rule (launch-gate, owners = ["srb"]); a policy
+    // analyst cannot excuse it, and a PL check needs `[waivers] approvers`.
+    let run = lint(&[
+        (
+            "features/chat-memory/feature.toml",
+            "id = \"chat-memory\"\ntitle = \"Chat memory\"\nstage = \"launched\"\nrisk_tier = \"low\"\n",
+        ),
+        (
+            "waivers/lg002.toml",
+            "rule = \"LG002\"\nfeature = \"chat-memory\"\nreason = \"x\"\napproved_by = \"policy-analyst\"\nexpires = 2026-12-31\n",
+        ),
+        (
+            "waivers/pl014.toml",
+            "rule = \"PL014\"\nfeature = \"chat-memory\"\nreason = \"x\"\napproved_by = \"safety-researcher\"\nexpires = 2026-12-31\n",
+        ),
+    ]);
+    let wrong: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "PL032")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(wrong.len(), 2, "{}", run.text);
+    // The waiver excuses nothing: LG002 stays an error.
+    assert!(
+        run.outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "LG002" && d.severity == policy_lint::Severity::Error),
+        "{}",
+        run.text
+    );
+    insta::assert_snapshot!(run.text);
+}
+
 #[cfg(unix)]
 #[test]
 fn pl031_a_manifest_linked_to_a_file_inside_the_repository_is_not_followed() {
@@ -1350,10 +1411,10 @@ fn pl028_signoff_committed_by_someone_outside_the_role() {
     let run = run_with(dir.path(), |workspace| {
         workspace.history.authors.insert(
             "features/chat-memory/signoffs/legal-counsel.toml".into(),
-            Author {
+            vec![Author {
                 email: "intern@example.com".into(),
                 source: "commit 1a2b3c4d5e (\"Sign off chat memory\")".into(),
-            },
+            }],
         );
     });
     run.assert_fires("PL028");

@@ -6,38 +6,31 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
-use crate::model::config::Config;
 use crate::model::digest::digest;
-use crate::model::policy::Policy;
+use crate::model::policy::{Policy, SpannedText};
 use crate::model::signoff::Decision;
 use crate::model::workspace::{Author, Workspace};
 use crate::rules::codes;
 
-/// Paths of sign-off and waiver files whose author is not a member of the
-/// role they speak for. They do not count as approvals.
+/// Paths of sign-off and waiver files whose content was written by someone
+/// who is not a member of the role they speak for, or whose authorship the
+/// history cannot establish in a change. They do not count as approvals.
 pub fn unauthorised(workspace: &Workspace) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if !workspace.config.verify_authors {
         return out;
     }
     for (path, role, _) in authored_files(workspace) {
-        if let Some(author) = workspace.history.authors.get(path)
-            && !is_member(&workspace.config, role, &author.email)
+        let authors = workspace.history.authors.get(path);
+        if authors.is_some_and(|a| {
+            a.iter()
+                .any(|a| !workspace.config.is_member(role, &a.email))
+        }) || workspace.history.unaccounted.iter().any(|(p, _)| p == path)
         {
             out.insert(path.to_string());
         }
     }
     out
-}
-
-fn is_member(config: &Config, role: &str, email: &str) -> bool {
-    match config.roles.get(role) {
-        // A role without listed members cannot be verified; the unknown or
-        // empty role is reported elsewhere.
-        Some(r) if r.members.is_empty() => true,
-        Some(r) => r.members.iter().any(|m| m.eq_ignore_ascii_case(email)),
-        None => true,
-    }
 }
 
 /// A file that speaks for a role: its path, the role, and where to point.
@@ -138,37 +131,57 @@ fn authorship(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for (path, reason) in &workspace.history.unaccounted {
+        if let Some((_, role, (file, span))) = files.iter().find(|(p, _, _)| p == path) {
+            out.push(
+                Diagnostic::new(
+                    codes::AUTHOR_NOT_MEMBER,
+                    Severity::Error,
+                    format!("cannot establish who wrote `{path}`: {reason}"),
+                )
+                .at(file, span.clone(), format!("speaks for `{role}`"))
+                .help(format!(
+                    "a member of `{role}` commits this content on the branch being checked"
+                )),
+            );
+        }
+    }
     for (path, role, (file, span)) in files {
-        let Some(Author { email, source }) = workspace.history.authors.get(path) else {
+        let Some(authors) = workspace.history.authors.get(path) else {
             continue;
         };
-        if is_member(&workspace.config, role, email) {
-            continue;
+        for Author { email, source } in authors {
+            if workspace.config.is_member(role, email) {
+                continue;
+            }
+            let help = match workspace.config.members(role) {
+                Some(members) => format!(
+                    "a member of `{role}` ({}) must commit this file",
+                    members.join(", ")
+                ),
+                None => format!(
+                    "role `{role}` has no members, so nobody can speak for it: list them under [roles.{role}] in policy.toml"
+                ),
+            };
+            let mut d = Diagnostic::new(
+                codes::AUTHOR_NOT_MEMBER,
+                Severity::Error,
+                format!("`{path}` was written by {email} in {source}, who is not a member of role `{role}`"),
+            )
+            .at(file, span.clone(), format!("speaks for `{role}`"))
+            .help(help);
+            if let (Some(config), Some(span)) = (
+                &workspace.config.file,
+                workspace
+                    .config
+                    .roles
+                    .get(role)
+                    .and_then(|r| r.span.clone()),
+            ) {
+                d = d.related(config, span, "role defined here");
+            }
+            out.push(d);
         }
-        let members = workspace
-            .config
-            .roles
-            .get(role)
-            .map(|r| r.members.join(", "))
-            .unwrap_or_default();
-        let mut d = Diagnostic::new(
-            codes::AUTHOR_NOT_MEMBER,
-            Severity::Error,
-            format!("`{path}` was last changed by {email} in {source}, who is not a member of role `{role}`"),
-        )
-        .at(file, span, format!("speaks for `{role}`"))
-        .help(format!("a member of `{role}` ({members}) must commit this file"));
-        if let (Some(config), Some(span)) = (
-            &workspace.config.file,
-            workspace
-                .config
-                .roles
-                .get(role)
-                .and_then(|r| r.span.clone()),
-        ) {
-            d = d.related(config, span, "role defined here");
-        }
-        out.push(d);
     }
 }
 
@@ -178,12 +191,43 @@ fn playbook_versions(
     out: &mut Vec<Diagnostic>,
 ) {
     for playbook in &workspace.playbooks {
-        if !base.changed.contains(&playbook.file.path) {
-            continue;
-        }
         let Some(old) = base.playbooks.iter().find(|p| p.id == playbook.id) else {
             continue;
         };
+        // The base's required sections hold for the changed playbook: a
+        // change cannot drop a section by dropping its requirement.
+        for (section, span) in &old.required_sections {
+            let present = playbook
+                .headings
+                .iter()
+                .any(|h| h.text.trim().eq_ignore_ascii_case(section.trim()));
+            let still_required = playbook
+                .required_sections
+                .iter()
+                .any(|(s, _)| s.trim().eq_ignore_ascii_case(section.trim()));
+            if !present && !still_required {
+                let anchor = playbook
+                    .front_matter
+                    .get("id")
+                    .map_or(0..0, |n| n.span.clone());
+                out.push(
+                    Diagnostic::new(
+                        codes::PLAYBOOK_MISSING_SECTION,
+                        Severity::Error,
+                        format!(
+                            "playbook `{}` is missing section `{section}`, which the base version requires",
+                            playbook.id
+                        ),
+                    )
+                    .at(&playbook.file, anchor, "no heading has this text")
+                    .related(&old.file, span.clone(), "required at the base")
+                    .help(format!("keep the `## {section}` section; removing a required section is a change of its own, reviewed on the base")),
+                );
+            }
+        }
+        if !base.changed.contains(&playbook.file.path) {
+            continue;
+        }
         if old.file.text == playbook.file.text {
             continue;
         }
@@ -234,75 +278,184 @@ fn version_message(
     }
 }
 
+/// A change to a policy is a change of the base's policy: edits, deletions
+/// (or moves out of the policies glob, or id changes) need a fresh go from
+/// every owner role the base version lists (plus any the new version adds),
+/// and new policies need a go from `[policies] admins`.
 fn policy_changes(
     workspace: &Workspace,
     base: &crate::model::workspace::Base,
     out: &mut Vec<Diagnostic>,
 ) {
-    let changed: Vec<&Policy> = if workspace.checked_policies.is_empty() {
-        workspace.policies.iter().filter(|p| !p.builtin).collect()
-    } else {
-        workspace.checked_policies.iter().collect()
-    };
-    for policy in changed {
-        if !base.changed.contains(&policy.file.path) {
-            continue;
+    if base.adopting {
+        return;
+    }
+    let own = &workspace.checked_policies;
+    let admins: Vec<SpannedText> = workspace
+        .config
+        .policy_admins
+        .iter()
+        .map(|r| SpannedText {
+            text: r.value.clone(),
+            span: 0..0,
+        })
+        .collect();
+    let owners_of = |policy: &Policy| -> Vec<SpannedText> {
+        if policy.owners.is_empty() {
+            admins.clone()
+        } else {
+            policy.owners.clone()
         }
-        let new_digest = digest(&policy.table, &[]);
-        let old = base.policies.iter().find(|p| p.id == policy.id);
-        if let Some(old) = old {
-            if digest(&old.table, &[]) == new_digest {
-                continue; // reformatted only
+    };
+    for old in &base.policies {
+        match own.iter().find(|p| p.id == old.id) {
+            Some(new) => {
+                let new_digest = digest(&new.table, &[]);
+                if digest(&old.table, &[]) == new_digest {
+                    continue; // reformatted or moved within the glob only
+                }
+                if new.version <= old.version {
+                    let lowered = new.version < old.version;
+                    out.push(
+                        Diagnostic::new(
+                            codes::VERSION_NOT_RAISED,
+                            Severity::Error,
+                            version_message("policy", &new.id, &old.version.text, &new.version.text, lowered),
+                        )
+                        .at(&new.file, new.version_span.clone(), format!("was {} at the base", old.version.text))
+                        .help("raise the version; raise the major version if existing sign-offs should no longer count"),
+                    );
+                }
+                // The base's owners judge the change; new owners are added,
+                // never dropped.
+                let mut roles = owners_of(old);
+                for owner in &new.owners {
+                    if !roles.iter().any(|r| r.text == owner.text) {
+                        roles.push(owner.clone());
+                    }
+                }
+                require_policy_signoffs(
+                    workspace,
+                    new,
+                    &roles,
+                    &new_digest,
+                    Subject::Modified,
+                    out,
+                );
             }
-            if policy.version <= old.version {
-                let lowered = policy.version < old.version;
-                out.push(
-                    Diagnostic::new(
-                        codes::VERSION_NOT_RAISED,
-                        Severity::Error,
-                        version_message(
-                            "policy",
-                            &policy.id,
-                            &old.version.text,
-                            &policy.version.text,
-                            lowered,
-                        ),
-                    )
-                    .at(&policy.file, policy.version_span.clone(), format!("was {} at the base", old.version.text))
-                    .help("raise the version; raise the major version if existing sign-offs should no longer count"),
+            None => {
+                let old_digest = digest(&old.table, &[]);
+                require_policy_signoffs(
+                    workspace,
+                    old,
+                    &owners_of(old),
+                    &old_digest,
+                    Subject::Deleted,
+                    out,
                 );
             }
         }
-        let signoffs = workspace.policy_signoffs.get(&policy.id);
-        for owner in &policy.owners {
-            let signoff = signoffs.and_then(|list| list.iter().find(|s| s.role == owner.text));
-            let problem = match signoff {
-                None => Some("no sign-off".to_string()),
-                Some(s) if s.decision == Decision::NoGo => Some("a no-go".to_string()),
-                Some(s) if s.digest != new_digest => {
-                    Some("a sign-off on different content".to_string())
-                }
-                Some(_) => None,
-            };
-            let Some(problem) = problem else { continue };
-            let what = if old.is_some() { "modifies" } else { "adds" };
-            let mut d = Diagnostic::new(
-                codes::POLICY_CHANGE_UNSIGNED,
-                Severity::Error,
-                format!(
-                    "this change {what} policy `{}`, and owner `{}` has {problem}",
-                    policy.id, owner.text
-                ),
-            )
-            .at(&policy.file, owner.span.clone(), format!("`{}` must sign the new version", owner.text))
-            .help(format!(
-                "after review, a member of `{}` runs `policy sign --policy {} --role {}` and commits policies/signoffs/{}/{}.toml",
-                owner.text, policy.id, owner.text, policy.id, owner.text
-            ));
-            if let Some(s) = signoff {
-                d = d.related(&s.file, s.digest_span.clone(), "this sign-off");
-            }
-            out.push(d);
-        }
     }
+    for new in own {
+        if base.policies.iter().any(|p| p.id == new.id) {
+            continue;
+        }
+        let new_digest = digest(&new.table, &[]);
+        require_policy_signoffs(workspace, new, &admins, &new_digest, Subject::Added, out);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Added,
+    Modified,
+    Deleted,
+}
+
+fn require_policy_signoffs(
+    workspace: &Workspace,
+    policy: &Policy,
+    roles: &[SpannedText],
+    digest_value: &str,
+    subject: Subject,
+    out: &mut Vec<Diagnostic>,
+) {
+    let signoffs = workspace.policy_signoffs.get(&policy.id);
+    let unauthorised = unauthorised(workspace);
+    for role in roles {
+        let signoff = signoffs.and_then(|list| list.iter().find(|s| s.role == role.text));
+        let problem = match signoff {
+            None => Some("no sign-off".to_string()),
+            Some(s) if s.decision != Decision::Go => {
+                Some(format!("a `{}` decision", s.decision.as_str()))
+            }
+            Some(s) if s.digest != digest_value => {
+                Some("a sign-off on different content".to_string())
+            }
+            Some(s) if s.deletes != (subject == Subject::Deleted) => Some(if s.deletes {
+                "a sign-off that approves deleting it, not changing it".to_string()
+            } else {
+                "a sign-off on its content, not on deleting it (`deletes = true`)".to_string()
+            }),
+            Some(s) if unauthorised.contains(&s.file.path) => {
+                Some("a sign-off not committed by a member of the role".to_string())
+            }
+            Some(_) => None,
+        };
+        let Some(problem) = problem else { continue };
+        let (what, label, command) = match subject {
+            Subject::Added => (
+                "adds",
+                format!(
+                    "`{}` (an admin role) must approve the new policy",
+                    role.text
+                ),
+                format!("policy sign --policy {} --role {}", policy.id, role.text),
+            ),
+            Subject::Modified => (
+                "modifies",
+                format!("`{}` must sign the new version", role.text),
+                format!("policy sign --policy {} --role {}", policy.id, role.text),
+            ),
+            Subject::Deleted => (
+                "deletes",
+                format!("`{}` must approve the deletion", role.text),
+                format!(
+                    "policy sign --policy {} --role {} --deletes",
+                    policy.id, role.text
+                ),
+            ),
+        };
+        let span = if role.span.is_empty() {
+            policy_id_span(policy)
+        } else {
+            role.span.clone()
+        };
+        let mut d = Diagnostic::new(
+            codes::POLICY_CHANGE_UNSIGNED,
+            Severity::Error,
+            format!(
+                "this change {what} policy `{}`, and `{}` has {problem}",
+                policy.id, role.text
+            ),
+        )
+        .at(&policy.file, span, label)
+        .help(format!(
+            "after review, a member of `{}` runs `{command}` and commits policies/signoffs/{}/{}.toml",
+            role.text, policy.id, role.text
+        ));
+        if let Some(s) = signoff {
+            d = d.related(&s.file, s.digest_span.clone(), "this sign-off");
+        }
+        out.push(d);
+    }
+}
+
+fn policy_id_span(policy: &Policy) -> std::ops::Range<usize> {
+    policy
+        .table
+        .get("policy")
+        .and_then(|n| n.value.as_table())
+        .and_then(|t| t.get("id"))
+        .map_or(0..0, |n| n.span.clone())
 }

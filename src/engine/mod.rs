@@ -73,6 +73,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     duplicates(workspace, &mut diagnostics);
     let fields = FieldIndex::new(&workspace.features);
     let rules = compile_policies(workspace, &fields, &mut diagnostics);
+    validate_change_policies(workspace, &fields, &mut diagnostics);
     let applies_when = compile_playbooks(workspace, &fields, &mut diagnostics);
     let unauthorised = history::unauthorised(workspace);
     history::check(workspace, &mut diagnostics);
@@ -245,8 +246,12 @@ fn duplicates(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
             playbooks.insert(&playbook.id, playbook);
         }
     }
+    duplicate_policy_ids(&workspace.policies, out);
+}
+
+fn duplicate_policy_ids(list: &[Policy], out: &mut Vec<Diagnostic>) {
     let mut policies: BTreeMap<&str, &Policy> = BTreeMap::new();
-    for policy in &workspace.policies {
+    for policy in list {
         let span = |p: &Policy| {
             p.table
                 .get("policy")
@@ -270,8 +275,56 @@ fn duplicates(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The change's own policies in range mode are not in force, but they are
+/// held to the same standard as if they were: a policy that cannot be
+/// loaded must not land. Their problems are errors of the change (exit 1),
+/// judged with the roles of the change's own config when it changed.
+fn validate_change_policies(
+    workspace: &Workspace,
+    fields: &FieldIndex<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    out.extend(workspace.change_diagnostics.iter().cloned());
+    if workspace.base.is_none() || same_policies(&workspace.policies, &workspace.checked_policies) {
+        return;
+    }
+    let config = workspace
+        .checked_config
+        .as_ref()
+        .unwrap_or(&workspace.config);
+    let mut found = Vec::new();
+    let _ = compile_policy_list(&workspace.checked_policies, config, fields, &mut found);
+    duplicate_policy_ids(&workspace.checked_policies, &mut found);
+    for mut d in found {
+        d.config = false;
+        if !d.message.starts_with("the change's ") {
+            d.message = format!("the change's own policy: {}", d.message);
+        }
+        out.push(d);
+    }
+}
+
+/// True when the two lists hold the same policy files with the same text.
+fn same_policies(a: &[Policy], b: &[Policy]) -> bool {
+    let repo: Vec<&Policy> = a.iter().filter(|p| !p.builtin).collect();
+    repo.len() == b.len()
+        && repo
+            .iter()
+            .zip(b)
+            .all(|(x, y)| x.file.path == y.file.path && x.file.text == y.file.text)
+}
+
 fn compile_policies<'a>(
     workspace: &'a Workspace,
+    fields: &FieldIndex<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<CompiledRule<'a>> {
+    compile_policy_list(&workspace.policies, &workspace.config, fields, out)
+}
+
+fn compile_policy_list<'a>(
+    policies: &'a [Policy],
+    config: &crate::model::config::Config,
     fields: &FieldIndex<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<CompiledRule<'a>> {
@@ -281,10 +334,10 @@ fn compile_policies<'a>(
         (&Arc<crate::diagnostic::SourceFile>, std::ops::Range<usize>),
     > = BTreeMap::new();
     let mut config_errors = Vec::new();
-    for policy in &workspace.policies {
+    for policy in policies {
         for owner in &policy.owners {
             unknown_role(
-                workspace,
+                config,
                 &policy.file,
                 owner,
                 "policy owner",
@@ -324,7 +377,7 @@ fn compile_policies<'a>(
             }
             for role in &rule.require_signoffs {
                 unknown_role(
-                    workspace,
+                    config,
                     &policy.file,
                     role,
                     "required sign-off",
@@ -386,16 +439,16 @@ fn compile_policies<'a>(
 }
 
 fn unknown_role(
-    workspace: &Workspace,
+    config: &crate::model::config::Config,
     file: &Arc<crate::diagnostic::SourceFile>,
     role: &crate::model::policy::SpannedText,
     what: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    if workspace.config.roles.contains_key(&role.text) {
+    if config.roles.contains_key(&role.text) {
         return;
     }
-    let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
+    let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
     out.push(
         Diagnostic::new(
             codes::UNKNOWN_ROLE,
@@ -507,7 +560,25 @@ fn compile_playbooks(
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Expression> {
     let mut compiled = BTreeMap::new();
-    for playbook in &workspace.playbooks {
+    // In a change, the base's conditions decide which features must follow
+    // a playbook: a change cannot narrow its own playbook's reach. Base
+    // playbooks the change deletes still apply (reported per feature).
+    let base_playbooks = workspace
+        .base
+        .as_ref()
+        .map(|b| b.playbooks.as_slice())
+        .unwrap_or_default();
+    let judged: Vec<&crate::model::playbook::Playbook> = workspace
+        .playbooks
+        .iter()
+        .map(|p| base_playbooks.iter().find(|b| b.id == p.id).unwrap_or(p))
+        .chain(
+            base_playbooks
+                .iter()
+                .filter(|b| !workspace.playbooks.iter().any(|p| p.id == b.id)),
+        )
+        .collect();
+    for playbook in judged {
         let Some((text, span)) = &playbook.applies_when else {
             continue;
         };
@@ -610,14 +681,39 @@ fn playbook_references(
             Some(_) => {}
         }
     }
-    for playbook in &workspace.playbooks {
-        let Some(expression) = applies_when.get(&playbook.id) else {
+    let base_playbooks = workspace
+        .base
+        .as_ref()
+        .map(|b| b.playbooks.as_slice())
+        .unwrap_or_default();
+    for (id, expression) in applies_when {
+        let current = workspace.playbooks.iter().find(|p| &p.id == id);
+        let Some(playbook) = current.or_else(|| base_playbooks.iter().find(|p| &p.id == id)) else {
             continue;
         };
-        if feature.playbooks.iter().any(|r| r.id == playbook.id) {
+        if current.is_some() && feature.playbooks.iter().any(|r| r.id == playbook.id) {
             continue;
         }
         match evaluation.execute(expression) {
+            Ok(Cel::Bool(true)) if current.is_none() => {
+                out.push(
+                    Diagnostic::new(
+                        codes::PLAYBOOK_NOT_FOLLOWED,
+                        Severity::Error,
+                        format!(
+                            "this change deletes playbook `{}`, which still applies to this feature",
+                            playbook.id
+                        ),
+                    )
+                    .at(&feature.file, feature.anchor_span(), "the playbook applies here")
+                    .related(
+                        &expression.file,
+                        expression.span.clone(),
+                        "applies because this holds (at the base)",
+                    )
+                    .help("keep the playbook, or change its `applies_when` (with a version bump) so it no longer applies, in a change of its own"),
+                );
+            }
             Ok(Cel::Bool(true)) => {
                 let anchor = feature
                     .table
@@ -920,6 +1016,37 @@ fn evaluate_rule(
     }
 }
 
+/// The roles that may approve a waiver of `rule`: the owners of the policy
+/// in force that defines it, or `[waivers] approvers` for built-in checks.
+/// `None` when no loaded policy defines the rule (the waiver is unused).
+fn waiver_approvers(workspace: &Workspace, rule: &str) -> Option<Vec<String>> {
+    if rule.to_ascii_uppercase().starts_with("PL") {
+        return Some(
+            workspace
+                .config
+                .waiver_approvers
+                .iter()
+                .map(|r| r.value.clone())
+                .collect(),
+        );
+    }
+    let policy = workspace
+        .policies
+        .iter()
+        .find(|p| p.rules.iter().any(|r| r.code == rule))?;
+    let owners: Vec<String> = policy.owners.iter().map(|o| o.text.clone()).collect();
+    Some(if owners.is_empty() {
+        workspace
+            .config
+            .policy_admins
+            .iter()
+            .map(|r| r.value.clone())
+            .collect()
+    } else {
+        owners
+    })
+}
+
 fn apply_waivers(
     workspace: &Workspace,
     settings: &Settings,
@@ -971,6 +1098,62 @@ fn apply_waivers(
         }
         if unauthorised.contains(&waiver.file.path) {
             // Reported as author-not-member; an unapproved waiver excuses nothing.
+            continue;
+        }
+        if workspace.config.roles.contains_key(&waiver.approved_by)
+            && workspace.config.members(&waiver.approved_by).is_none()
+        {
+            extra.push(
+                Diagnostic::new(
+                    codes::WAIVER_WRONG_APPROVER,
+                    Severity::Error,
+                    format!(
+                        "role `{}` has no members, so nobody can approve a waiver in its name",
+                        waiver.approved_by
+                    ),
+                )
+                .at(
+                    &waiver.file,
+                    waiver.approved_by_span.clone(),
+                    "role without members",
+                )
+                .help(format!(
+                    "list the people who speak for `{}` in policy.toml",
+                    waiver.approved_by
+                ))
+                .feature(waiver.feature.clone()),
+            );
+            continue;
+        }
+        if let Some(allowed) = waiver_approvers(workspace, &waiver.rule)
+            && !allowed.contains(&waiver.approved_by)
+        {
+            extra.push(
+                Diagnostic::new(
+                    codes::WAIVER_WRONG_APPROVER,
+                    Severity::Error,
+                    format!(
+                        "`{}` may not waive {}: only {} may",
+                        waiver.approved_by,
+                        waiver.rule,
+                        allowed
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(
+                    &waiver.file,
+                    waiver.approved_by_span.clone(),
+                    "not an owner of this rule",
+                )
+                .help(format!(
+                    "a member of {} approves and commits the waiver",
+                    allowed.join(" or ")
+                ))
+                .feature(waiver.feature.clone()),
+            );
             continue;
         }
         let expired = waiver.expires < settings.today;

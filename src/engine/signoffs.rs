@@ -129,12 +129,30 @@ fn common_checks(
                 )),
             );
         }
+        Some(role) if role.members.is_empty() => {
+            let mut d = Diagnostic::new(
+                codes::SIGNOFF_MISMATCH,
+                Severity::Error,
+                format!(
+                    "role `{}` has no members, so nobody can sign for it",
+                    signoff.role
+                ),
+            )
+            .at(file, signoff.role_span.clone(), "role without members")
+            .help(format!(
+                "list the people who speak for `{}` under [roles.{}] members in policy.toml",
+                role.name, role.name
+            ));
+            if let (Some(config_file), Some(span)) = (&workspace.config.file, &role.span) {
+                d = d.related(config_file, span.clone(), "role defined here");
+            }
+            out.push(d);
+        }
         Some(role)
-            if !role.members.is_empty()
-                && !role
-                    .members
-                    .iter()
-                    .any(|m| m.eq_ignore_ascii_case(&signoff.signer)) =>
+            if !role
+                .members
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&signoff.signer)) =>
         {
             let mut d = Diagnostic::new(
                 codes::SIGNOFF_MISMATCH,

@@ -82,6 +82,11 @@ pub struct Config {
     pub harm_categories: Vec<Spanned<String>>,
     pub digest_excludes: Vec<String>,
     pub verify_authors: bool,
+    /// `[policies] admins`: the roles whose go a new policy needs.
+    pub policy_admins: Vec<Spanned<String>>,
+    /// `[waivers] approvers`: the roles that may approve a waiver of a
+    /// built-in `PL` check.
+    pub waiver_approvers: Vec<Spanned<String>>,
 }
 
 impl Default for Config {
@@ -118,6 +123,14 @@ impl Default for Config {
                 .collect(),
             digest_excludes: vec!["stage".into()],
             verify_authors: true,
+            policy_admins: vec![Spanned {
+                value: "srb".into(),
+                span: None,
+            }],
+            waiver_approvers: vec![Spanned {
+                value: "srb".into(),
+                span: None,
+            }],
         }
     }
 }
@@ -153,7 +166,9 @@ impl Config {
             }
         };
         let mut fields = Fields::new(file, &table, document_anchor(file), "policy.toml").config();
-        fields.deny_unknown(&["paths", "roles", "taxonomy", "signoff"]);
+        fields.deny_unknown(&[
+            "paths", "roles", "taxonomy", "signoff", "policies", "waivers",
+        ]);
 
         if let Some((paths, _)) = fields.table("paths", false) {
             let mut sub = Fields::new(file, paths, 0..0, "[paths]").config();
@@ -259,7 +274,101 @@ impl Config {
             }
             fields.diagnostics.extend(sub.finish());
         }
+        for (table, label, key, slot) in [
+            (
+                "policies",
+                "[policies]",
+                "admins",
+                &mut config.policy_admins,
+            ),
+            (
+                "waivers",
+                "[waivers]",
+                "approvers",
+                &mut config.waiver_approvers,
+            ),
+        ] {
+            let Some((section, _)) = fields.table(table, false) else {
+                continue;
+            };
+            let mut sub = Fields::new(file, section, 0..0, label).config();
+            sub.deny_unknown(&[key]);
+            if let Some((roles, node)) = sub.strings(key, false) {
+                if roles.is_empty() {
+                    sub.invalid(
+                        node,
+                        format!("`{table}.{key}` is empty: nobody could approve"),
+                        "name at least one role",
+                    );
+                } else {
+                    *slot = roles
+                        .into_iter()
+                        .map(|(s, n)| Spanned {
+                            value: s.to_string(),
+                            span: Some(n.span.clone()),
+                        })
+                        .collect();
+                }
+            }
+            fields.diagnostics.extend(sub.finish());
+        }
+        for role in config.roles.values() {
+            if role.members.is_empty() && role.span.is_some() {
+                fields.diagnostics.push(
+                    Diagnostic::new(
+                        codes::UNKNOWN_ROLE,
+                        Severity::Warning,
+                        format!("role `{}` has no members: nobody can sign for it", role.name),
+                    )
+                    .at(
+                        file,
+                        role.span.clone().unwrap_or(0..0),
+                        "no members",
+                    )
+                    .help("list the people who speak for this role in `members`; every sign-off or waiver in its name is an error until then"),
+                );
+            }
+        }
+        let known: Vec<String> = config.roles.keys().cloned().collect();
+        for (what, list) in [
+            ("policies.admins", &config.policy_admins),
+            ("waivers.approvers", &config.waiver_approvers),
+        ] {
+            for role in list {
+                if let Some(span) = &role.span
+                    && !known.contains(&role.value)
+                {
+                    fields.diagnostics.push(
+                        Diagnostic::new(
+                            codes::UNKNOWN_ROLE,
+                            Severity::Error,
+                            format!("`{what}` names unknown role `{}`", role.value),
+                        )
+                        .at(file, span.clone(), "not defined under [roles]")
+                        .help(crate::model::feature::did_you_mean(
+                            &role.value,
+                            known.iter().map(String::as_str),
+                        )),
+                    );
+                }
+            }
+        }
         (config, fields.finish())
+    }
+
+    /// The members of `role`, when the role is defined and has any.
+    pub fn members(&self, role: &str) -> Option<&[String]> {
+        self.roles
+            .get(role)
+            .map(|r| r.members.as_slice())
+            .filter(|m| !m.is_empty())
+    }
+
+    /// True when `email` is listed for `role`. A role without members has
+    /// nobody who can speak for it.
+    pub fn is_member(&self, role: &str, email: &str) -> bool {
+        self.members(role)
+            .is_some_and(|m| m.iter().any(|m| m.eq_ignore_ascii_case(email)))
     }
 }
 

@@ -146,8 +146,17 @@ pub fn parse(file: &Arc<SourceFile>) -> (Option<Policy>, Vec<Diagnostic>) {
             .string("title", false)
             .map(|(s, _)| s.to_string())
             .unwrap_or_default();
-        let owners = sub
-            .strings("owners", false)
+        let owners_node = sub.strings("owners", false);
+        if let Some((items, node)) = &owners_node
+            && items.is_empty()
+        {
+            sub.invalid(
+                node,
+                "`owners = []`: nobody would have to approve a change to this policy".to_string(),
+                "name at least one role",
+            );
+        }
+        let owners = owners_node
             .map(|(items, _)| {
                 items
                     .into_iter()

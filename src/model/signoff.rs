@@ -51,9 +51,13 @@ pub struct Signoff {
     pub digest_span: Range<usize>,
     pub policy: Option<(String, Range<usize>)>,
     pub conditions: Vec<String>,
+    /// `deletes = true`: the sign-off approves deleting its subject (a
+    /// policy), bound to the digest of the content deleted.
+    pub deletes: bool,
 }
 
 pub(crate) const SIGNOFF_FIELDS: &[&str] = &[
+    "deletes",
     "subject",
     "role",
     "signer",
@@ -118,6 +122,7 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
     let conditions: Vec<String> = conditions
         .map(|(c, _)| c.into_iter().map(|(s, _)| s.to_string()).collect())
         .unwrap_or_default();
+    let deletes = fields.boolean("deletes").is_some_and(|(b, _)| b);
     let span = |n: &Node| n.span.clone();
     let signoff = match (subject, role, signer, decision, date, digest) {
         (Some(subject), Some(role), Some(signer), Some(decision), Some(date), Some(digest)) => {
@@ -137,6 +142,7 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
                 digest_span: span(digest.1),
                 policy,
                 conditions,
+                deletes,
             })
         }
         _ => None,

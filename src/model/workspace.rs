@@ -51,6 +51,13 @@ pub struct Workspace {
     /// In range mode, the policies as the change leaves them (the ones in
     /// force are the base's); checked for version bumps and owner sign-offs.
     pub checked_policies: Vec<Policy>,
+    /// In range mode, the change's own `policy.toml` when it changed: the
+    /// roles that will judge its own policies once it lands.
+    pub checked_config: Option<Config>,
+    /// Problems of the change's own versions of files that are not in force
+    /// (its policies in range mode): errors of the change, not of the
+    /// configuration.
+    pub change_diagnostics: Vec<Diagnostic>,
     pub history: History,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -66,13 +73,23 @@ pub struct Base {
     pub playbooks: Vec<Playbook>,
     /// Paths the change modified, added or deleted.
     pub changed: BTreeSet<String>,
+    /// The base holds neither `policy.toml` nor policies: the change adopts
+    /// policy checking, and adding policies needs nobody's sign-off yet.
+    pub adopting: bool,
 }
 
 /// What git history says about who wrote sign-off and waiver files.
 #[derive(Debug, Default)]
 pub struct History {
-    /// For each file verified: who last changed it, and where.
-    pub authors: BTreeMap<String, Author>,
+    /// For each file verified, the commits that wrote its content: in tree
+    /// mode the one that introduced the current content; in range mode every
+    /// commit of the range that introduced content to it. Each must be by a
+    /// member of the file's role.
+    pub authors: BTreeMap<String, Vec<Author>>,
+    /// Files changed by the change whose content no commit of the range
+    /// introduces and the base does not hold (say, an old version merged
+    /// back in): authorship cannot be established, so they do not count.
+    pub unaccounted: Vec<(String, String)>,
     /// Why authorship could not be checked at all, when it could not.
     pub unavailable: Option<String>,
     /// Files verified but with no identity to check against.
@@ -114,6 +131,7 @@ impl Workspace {
             policies: loaded.policies.into_iter().filter(|p| !p.builtin).collect(),
             playbooks: loaded.playbooks,
             changed,
+            adopting: false,
         }
     }
 }
@@ -471,6 +489,8 @@ pub fn parse(
         partial,
         base: None,
         checked_policies: Vec::new(),
+        checked_config: None,
+        change_diagnostics: Vec::new(),
         history: History::default(),
         diagnostics,
     };

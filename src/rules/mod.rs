@@ -56,6 +56,7 @@ mod version_not_raised;
 mod waived;
 mod waiver_expired;
 mod waiver_unused;
+mod waiver_wrong_approver;
 pub mod codes {
     pub use super::author_not_member::AUTHOR_NOT_MEMBER;
     pub use super::conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS;
@@ -88,6 +89,7 @@ pub mod codes {
     pub use super::waived::WAIVED;
     pub use super::waiver_expired::WAIVER_EXPIRED;
     pub use super::waiver_unused::WAIVER_UNUSED;
+    pub use super::waiver_wrong_approver::WAIVER_WRONG_APPROVER;
 }
 pub const BUILTIN: &[&Check] = &[
     &invalid_toml::INVALID_TOML_CHECK,
@@ -121,6 +123,7 @@ pub const BUILTIN: &[&Check] = &[
     &history_unavailable::HISTORY_UNAVAILABLE_CHECK,
     &signoff_removed::SIGNOFF_REMOVED_CHECK,
     &governed_link::GOVERNED_LINK_CHECK,
+    &waiver_wrong_approver::WAIVER_WRONG_APPROVER_CHECK,
 ];
 
 /// The built-in check with this code, if any.

@@ -72,12 +72,72 @@ impl Revision {
     }
 }
 
-/// The author of the last commit that changed a file.
+/// A file's content as git stores it (a blob id), kept opaque outside
+/// this module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlobId(Oid);
+
+/// A commit as evidence of who wrote something.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LastChange {
+pub struct CommitInfo {
+    /// The author's email, as the commit claims it.
     pub email: String,
+    /// The first ten hex digits of the commit id.
     pub commit: String,
     pub summary: String,
+}
+
+/// One path whose content differs between two sides of a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedPath {
+    pub path: String,
+    /// The object before (`None`: added, or a directory before).
+    pub old: Option<BlobId>,
+    /// The object after (`None`: deleted).
+    pub new: Option<BlobId>,
+}
+
+/// A commit that introduced content at a path (see [`Git::introductions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Introduction {
+    pub path: String,
+    pub blob: BlobId,
+    /// `None` when the commit is a shallow clone's cut: its parents are
+    /// missing, so whether it introduced the content is unknown.
+    pub commit: Option<CommitInfo>,
+}
+
+fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
+    CommitInfo {
+        email: commit.author().email().unwrap_or_default().to_string(),
+        commit: commit.id().to_string()[..10].to_string(),
+        summary: commit
+            .summary()
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// The commits whose parents a shallow clone cut off (`.git/shallow`).
+fn shallow_commits(repo: &Repository) -> std::collections::HashSet<Oid> {
+    if !repo.is_shallow() {
+        return Default::default();
+    }
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| Oid::from_str(line.trim()).ok())
+        .collect()
+}
+
+/// True when directory `dir` (ending in `/`) may hold paths under one of
+/// `bases`: it is inside a base, or a base is inside it.
+fn under_bases(dir: &str, bases: &[String]) -> bool {
+    bases
+        .iter()
+        .any(|b| b.is_empty() || dir.starts_with(b.as_str()) || b.starts_with(dir))
 }
 
 pub struct Git {
@@ -106,6 +166,48 @@ impl Git {
             workdir,
             index_tree: Mutex::new(None),
             listings: Arc::default(),
+        })
+    }
+
+    /// Opens the repository whose working tree is `root` (no discovery
+    /// upwards, no environment).
+    pub fn open_at(root: &Path) -> Result<Git, GitError> {
+        let repo = Repository::open(root).map_err(|_| GitError::NotARepository)?;
+        let workdir = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or(GitError::NotARepository)?;
+        Ok(Git {
+            repo: Mutex::new(repo),
+            workdir,
+            index_tree: Mutex::new(None),
+            listings: Arc::default(),
+        })
+    }
+
+    /// In a sparse checkout, the first tracked path under `bases` that the
+    /// checkout leaves off the disk (git's skip-worktree bit); `None` when
+    /// the checkout is not sparse or holds every such path.
+    pub fn skipped_by_sparse_checkout(&self, bases: &[String]) -> Option<String> {
+        let repo = self.lock();
+        let sparse = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_bool("core.sparseCheckout").ok())
+            .unwrap_or(false);
+        if !sparse {
+            return None;
+        }
+        let index = repo.index().ok()?;
+        // git's extended index flag for skip-worktree.
+        const SKIP_WORKTREE: u16 = 1 << 14;
+        index.iter().find_map(|entry| {
+            let path = String::from_utf8(entry.path).ok()?;
+            (entry.flags_extended & SKIP_WORKTREE != 0
+                && bases
+                    .iter()
+                    .any(|b| b.is_empty() || path.starts_with(b.as_str())))
+            .then_some(path)
         })
     }
 
@@ -249,72 +351,225 @@ impl Git {
         Ok(paths)
     }
 
-    /// For each of `paths`, the author of the most recent commit reachable
-    /// from `from` (and not from `hide`) that changed it. One walk of history
-    /// serves every path; the walk stops once all are found.
-    pub fn last_changes(
+    /// The parents of a commit, in order (the first is the branch merged
+    /// into).
+    pub fn parents(&self, revision: Revision) -> Result<Vec<Revision>, GitError> {
+        let repo = self.lock();
+        let commit = repo.find_commit(revision.0)?;
+        Ok(commit.parent_ids().map(Revision).collect())
+    }
+
+    /// True when `ancestor` is `of` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: Revision, of: Revision) -> Result<bool, GitError> {
+        if ancestor == of {
+            return Ok(true);
+        }
+        Ok(self.lock().graph_descendant_of(of.0, ancestor.0)?)
+    }
+
+    /// Paths that differ between two commits (or a commit and the index,
+    /// `new = None`) under `bases`, with the object on each side.
+    pub fn changes(
         &self,
-        paths: &BTreeSet<String>,
+        old: Option<Revision>,
+        new: Option<Revision>,
+        bases: &[String],
+    ) -> Result<Vec<ChangedPath>, GitError> {
+        let new_tree = match new {
+            Some(revision) => self.lock().find_commit(revision.0)?.tree_id(),
+            None => self.index_tree()?,
+        };
+        let repo = self.lock();
+        let old_tree = match old {
+            Some(revision) => Some(repo.find_commit(revision.0)?.tree_id()),
+            None => None,
+        };
+        let enter = |dir: &str| under_bases(dir, bases);
+        let mut out = Vec::new();
+        tree::diff_with(
+            &self.listings,
+            &repo,
+            old_tree,
+            Some(new_tree),
+            "",
+            &enter,
+            &mut |path, old, new| {
+                if bases
+                    .iter()
+                    .any(|b| b.is_empty() || path.starts_with(b.as_str()))
+                {
+                    out.push(ChangedPath {
+                        path,
+                        old: old.map(|(id, _)| BlobId(id)),
+                        new: new.map(|(id, _)| BlobId(id)),
+                    });
+                }
+            },
+        )?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Every commit reachable from `from` and not from `hide` that
+    /// *introduces* content at a path under `bases`: the path's object
+    /// differs from the path in every parent (a merge that takes the file
+    /// unchanged from one side introduces nothing), and the object was not
+    /// moved there from another path of that parent (renames are followed by
+    /// content). Commit dates order nothing. A commit whose parents were cut
+    /// off by a shallow clone is reported with `commit: None`: what it
+    /// appears to add may be older.
+    pub fn introductions(
+        &self,
         from: Revision,
         hide: Option<Revision>,
-    ) -> Result<BTreeMap<String, LastChange>, GitError> {
-        let repo = self.lock();
+        bases: &[String],
+    ) -> Result<Vec<Introduction>, GitError> {
+        let mut out = Vec::new();
+        self.walk_introductions(from, hide, bases, &mut |found| {
+            out.extend(found);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// For each `(path, object)` (a file as HEAD has it), the commit that
+    /// introduced that content, walking back from `from` in topological
+    /// order until all are found. Content moved by a rename is followed to
+    /// the commit that wrote it. Paths whose introduction lies beyond a
+    /// shallow clone's cut are returned with `commit: None`; paths never
+    /// found are left out.
+    pub fn introducers(
+        &self,
+        from: Revision,
+        wanted: &BTreeMap<String, BlobId>,
+        bases: &[String],
+    ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
+        let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
+        for (path, blob) in wanted {
+            by_blob.entry(*blob).or_default().push(path);
+        }
         let mut found = BTreeMap::new();
-        if paths.is_empty() {
+        if wanted.is_empty() {
             return Ok(found);
         }
+        self.walk_introductions(from, None, bases, &mut |introduced| {
+            for introduction in introduced {
+                if let Some(paths) = by_blob.remove(&introduction.blob) {
+                    for path in paths {
+                        found.insert(path.clone(), introduction.commit.clone());
+                    }
+                }
+            }
+            !by_blob.is_empty()
+        })?;
+        Ok(found)
+    }
+
+    /// Walks commits from `from` (hiding `hide`) in topological order and
+    /// hands each commit's introductions to `visit`, until it returns false.
+    fn walk_introductions(
+        &self,
+        from: Revision,
+        hide: Option<Revision>,
+        bases: &[String],
+        visit: &mut dyn FnMut(Vec<Introduction>) -> bool,
+    ) -> Result<(), GitError> {
+        let repo = self.lock();
+        let shallow = shallow_commits(&repo);
         let mut walk = repo.revwalk()?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+        walk.set_sorting(Sort::TOPOLOGICAL)?;
         walk.push(from.0)?;
         if let Some(hide) = hide {
             walk.hide(hide.0)?;
         }
+        let enter = |dir: &str| under_bases(dir, bases);
+        let in_bases = |path: &str| {
+            bases
+                .iter()
+                .any(|b| b.is_empty() || path.starts_with(b.as_str()))
+        };
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
             let tree = commit.tree_id();
-            let parent_tree = commit.parent(0).ok().map(|parent| parent.tree_id());
-            let mut touched = BTreeSet::new();
-            let enter = |dir: &str| {
-                paths
-                    .range(dir.to_string()..)
-                    .next()
-                    .is_some_and(|p| p.starts_with(dir))
-            };
             // Trees of past commits are not kept: on a long history the
             // shared cache would grow with every commit walked.
             let walked = tree::Cache::default();
-            tree::diff(
-                &walked,
-                &repo,
-                parent_tree,
-                Some(tree),
-                "",
-                &enter,
-                &mut touched,
-            )?;
-            for path in touched {
-                if paths.contains(&path) && !found.contains_key(&path) {
-                    let author = commit.author();
-                    found.insert(
-                        path,
-                        LastChange {
-                            email: author.email().unwrap_or_default().to_string(),
-                            commit: commit.id().to_string()[..10].to_string(),
-                            summary: commit
-                                .summary()
-                                .ok()
-                                .flatten()
-                                .unwrap_or_default()
-                                .to_string(),
-                        },
-                    );
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            let mut introduced: Option<BTreeMap<String, Oid>> = None;
+            let sides: Vec<Option<Oid>> = if parents.is_empty() {
+                vec![None]
+            } else {
+                parents
+                    .iter()
+                    .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
+                    .collect::<Result<_, _>>()?
+            };
+            for parent_tree in sides {
+                let mut added: BTreeMap<String, Oid> = BTreeMap::new();
+                let mut removed: std::collections::HashSet<Oid> = Default::default();
+                tree::diff_with(
+                    &walked,
+                    &repo,
+                    parent_tree,
+                    Some(tree),
+                    "",
+                    &enter,
+                    &mut |path, old, new| {
+                        if let Some((id, _)) = old {
+                            removed.insert(id);
+                        }
+                        if let Some((id, mode)) = new
+                            && mode != SUBMODULE_MODE
+                            && in_bases(&path)
+                        {
+                            added.insert(path, id);
+                        }
+                    },
+                )?;
+                added.retain(|_, id| !removed.contains(id));
+                introduced = Some(match introduced {
+                    None => added,
+                    Some(mut earlier) => {
+                        earlier.retain(|path, id| added.get(path) == Some(id));
+                        earlier
+                    }
+                });
+                if introduced.as_ref().is_some_and(BTreeMap::is_empty) {
+                    break;
                 }
             }
-            if found.len() == paths.len() {
+            let introduced = introduced.unwrap_or_default();
+            if introduced.is_empty() {
+                continue;
+            }
+            let info = (!shallow.contains(&commit.id())).then(|| commit_info(&commit));
+            let batch = introduced
+                .into_iter()
+                .map(|(path, id)| Introduction {
+                    path,
+                    blob: BlobId(id),
+                    commit: info.clone(),
+                })
+                .collect();
+            if !visit(batch) {
                 break;
             }
         }
-        Ok(found)
+        Ok(())
+    }
+
+    /// True when this is a shallow clone (history cut off).
+    pub fn is_shallow(&self) -> bool {
+        self.lock().is_shallow()
+    }
+
+    /// The object of a committed file at `path` in HEAD, if any.
+    pub fn head_blob(&self, path: &str) -> Option<BlobId> {
+        let repo = self.lock();
+        let tree = repo.head().ok()?.peel_to_tree().ok()?.id();
+        DirTrees::new(tree, &self.listings)
+            .file(&repo, path)
+            .map(|(id, _)| BlobId(id))
     }
 
     /// The identity about to commit: `GIT_AUTHOR_EMAIL`, else `user.email`.
@@ -430,6 +685,17 @@ const SYMLINK_MODE: u32 = 0o120000;
 const SUBMODULE_MODE: u32 = tree::SUBMODULE_MODE;
 
 impl GitSnapshot {
+    /// What is at `path`: a file, a link, a submodule, or nothing.
+    pub fn kind(&self, path: &str) -> Option<EntryKind> {
+        let repo = self.git.lock();
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let listing = self.trees.listing(&repo, dir)?;
+        let entry = listing.get(name).filter(|e| !e.is_tree())?;
+        let (id, mode) = (entry.id, entry.mode);
+        drop(listing);
+        Some(self.entry(&repo, path.to_string(), id, mode).kind)
+    }
+
     fn read_blob(&self, repo: &Repository, oid: Oid) -> Result<Vec<u8>, ReadError> {
         let blob = repo
             .find_blob(oid)

@@ -1,11 +1,10 @@
 //! Finding the repository and its configuration, and resolving flags plus
 //! `policy.toml` into `Settings`.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use policy_lint::Settings;
-use policy_lint::diagnostic::{Diagnostic, SourceFile};
+use policy_lint::diagnostic::Diagnostic;
 use policy_lint::model::config::Config;
 
 use crate::Failure;
@@ -19,13 +18,6 @@ pub struct Project {
     pub settings: Settings,
     /// Problems in policy.toml.
     pub config_diagnostics: Vec<Diagnostic>,
-}
-
-fn find_git_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .map(Path::to_path_buf)
 }
 
 pub fn start_dir(cli: &Cli) -> Result<PathBuf, Failure> {
@@ -53,77 +45,17 @@ pub fn today(cli: &Cli) -> Result<jiff::civil::Date, Failure> {
 pub fn open(cli: &Cli) -> Result<Project, Failure> {
     let start = start_dir(cli)?;
     let today = today(cli)?;
-    let git_root = find_git_root(&start);
-    let config_path = match &cli.config {
-        Some(path) => {
-            let path = start.join(path);
-            if !path.is_file() {
-                return Err(Failure::usage(format!(
-                    "config file `{}` does not exist",
-                    path.display()
-                )));
-            }
-            Some(std::fs::canonicalize(&path).unwrap_or(path))
-        }
-        None => {
-            let stop = git_root.clone();
-            start
-                .ancestors()
-                .take_while(|dir| stop.as_ref().is_none_or(|root| dir.starts_with(root)))
-                .map(|dir| dir.join("policy.toml"))
-                .find(|p| p.is_file())
-        }
-    };
-    let project_root = match &config_path {
-        Some(path) => path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| start.clone()),
-        None => git_root.clone().unwrap_or_else(|| start.clone()),
-    };
-    let repo_root = match &git_root {
-        Some(root) if project_root.starts_with(root) => root.clone(),
-        _ => project_root.clone(),
-    };
-    let prefix = project_root
-        .strip_prefix(&repo_root)
-        .ok()
-        .map(|p| {
-            let text = p.to_string_lossy().replace('\\', "/");
-            if text.is_empty() {
-                text
-            } else {
-                format!("{text}/")
-            }
-        })
-        .unwrap_or_default();
-
-    let (config, config_diagnostics) = match &config_path {
+    let located = policy_lint::change::locate(&start, cli.config.as_deref())
+        .map_err(|e| Failure::usage(e.0))?;
+    let (config, config_diagnostics) = match located.config {
         None => (Config::default(), Vec::new()),
-        Some(path) => {
-            let display = path
-                .strip_prefix(&repo_root)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_else(|_| path.to_string_lossy().into_owned());
-            let bytes = std::fs::read(path)
-                .map_err(|e| Failure::usage(format!("cannot read `{display}`: {e}")))?;
-            match policy_lint::model::read::decode(&display, bytes) {
-                Ok(file) => {
-                    let file: Arc<SourceFile> = file;
-                    Config::parse(&file)
-                }
-                Err(mut d) => {
-                    d.config = true;
-                    (Config::default(), vec![d])
-                }
-            }
-        }
+        Some((display, bytes)) => policy_lint::change::parse_config(&display, bytes),
     };
     let mut settings = Settings::new(config, today);
-    settings.prefix = prefix;
+    settings.prefix = located.prefix;
     Ok(Project {
-        repo_root,
-        project_root,
+        repo_root: located.repo_root,
+        project_root: located.project_root,
         settings,
         config_diagnostics,
     })

@@ -1,0 +1,1058 @@
+//! The judge: what a change is, and what judges it (DESIGN §3 and §3.1).
+//!
+//! Every command that checks a change calls [`load`]: a [`Request`] (the
+//! working tree, the staged content, or a commit range; paths; `--all`) in,
+//! a [`Change`] out: the workspace read from the side being checked, the
+//! settings resolved from the side that judges it, and the features to
+//! report on. Nothing else decides which snapshot is read, where
+//! `policy.toml` comes from, which policies are in force, or whose commits
+//! count as authorship.
+//!
+//! In range mode the judge is the merge-base (or, on a merge commit whose
+//! first parent descends from the base, that first parent: the target
+//! branch as the change is merged into it). Its `policy.toml`, policies and
+//! playbook conditions are in force; the change supplies none of them. The
+//! change's own versions are validated as part of the change.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::config::Config;
+use crate::model::read::decode;
+use crate::model::signoff::parse_waiver;
+use crate::model::workspace::{self, Author, Base, History, Workspace};
+use crate::rules::codes;
+use crate::settings::Settings;
+use crate::source::git::{BlobId, ChangedPath, CommitInfo, Git, GitError, GitSnapshot, Revision};
+use crate::source::{EntryKind, Snapshot, WorkTree};
+
+/// Which content is checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The working tree, every feature.
+    Tree,
+    /// The index (what `git commit` is about to record), judged against
+    /// HEAD.
+    Staged,
+    /// The head commit, judged by the merge-base of `base` and `head`
+    /// (`head` defaults to HEAD).
+    Range { base: String, head: Option<String> },
+}
+
+/// What to load.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub mode: Mode,
+    /// Report on every feature, not only the touched ones.
+    pub all: bool,
+    /// The directory the command runs in (absolute).
+    pub run_dir: PathBuf,
+    /// `--config PATH`, relative to `run_dir` unless absolute.
+    pub config: Option<PathBuf>,
+    /// Report only on features under these paths (relative to `run_dir`).
+    pub paths: Vec<PathBuf>,
+    /// The date expiry and future-dating are judged against.
+    pub today: jiff::civil::Date,
+}
+
+/// A loaded change, ready for [`crate::engine::check`].
+#[derive(Debug)]
+pub struct Change {
+    /// The repository root (the git top level, or the project root outside
+    /// git).
+    pub repo_root: PathBuf,
+    pub workspace: Workspace,
+    pub settings: Settings,
+    /// Problems of the configuration in force, and notes on how the change
+    /// was judged; add them to the engine's findings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a change cannot be loaded at all (exit code 2). The message says
+/// what to do.
+#[derive(Debug)]
+pub struct ChangeError(pub String);
+
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<GitError> for ChangeError {
+    fn from(error: GitError) -> Self {
+        ChangeError(error.to_string())
+    }
+}
+
+/// Where the project is on disk: the repository root, the directory of
+/// `policy.toml`, and the config file found (if any).
+#[derive(Debug)]
+pub struct Located {
+    pub repo_root: PathBuf,
+    /// The directory holding `policy.toml` (globs are relative to it).
+    pub project_root: PathBuf,
+    /// `project_root` relative to `repo_root`, `/`-separated, ending in `/`
+    /// (empty when they are the same).
+    pub prefix: String,
+    /// The config file: its path for messages and its bytes.
+    pub config: Option<(String, Vec<u8>)>,
+    /// True when the config was found inside the repository (not an
+    /// explicit `--config` outside it).
+    pub config_in_repo: bool,
+}
+
+const CONFIG_NAME: &str = "policy.toml";
+
+/// Finds the repository and `policy.toml` on disk, the way cargo and ruff
+/// do: `--config` wins, else walk up from `run_dir` to the repository root.
+/// A `policy.toml` that is a symbolic link is refused.
+pub fn locate(run_dir: &Path, config: Option<&Path>) -> Result<Located, ChangeError> {
+    let git_root = run_dir
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf);
+    let config_path = match config {
+        Some(path) => {
+            let path = run_dir.join(path);
+            if !path.is_file() {
+                return Err(ChangeError(format!(
+                    "config file `{}` does not exist",
+                    path.display()
+                )));
+            }
+            Some(std::fs::canonicalize(&path).unwrap_or(path))
+        }
+        None => run_dir
+            .ancestors()
+            .take_while(|dir| git_root.as_ref().is_none_or(|root| dir.starts_with(root)))
+            .map(|dir| dir.join(CONFIG_NAME))
+            .find(|p| std::fs::symlink_metadata(p).is_ok()),
+    };
+    let project_root = match &config_path {
+        Some(path) => path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| run_dir.to_path_buf()),
+        None => git_root.clone().unwrap_or_else(|| run_dir.to_path_buf()),
+    };
+    let in_repo = |path: &Path| git_root.as_ref().is_some_and(|root| path.starts_with(root));
+    let config_in_repo = config_path.as_deref().is_none_or(in_repo);
+    let (repo_root, project_root) = match &git_root {
+        Some(root) if config_in_repo => (root.clone(), project_root),
+        // A config outside the repository (trusted CI configuration):
+        // globs are relative to the directory the command runs in.
+        Some(root) => (root.clone(), run_dir.to_path_buf()),
+        None => (project_root.clone(), project_root),
+    };
+    let prefix = relative_dir(&repo_root, &project_root).unwrap_or_default();
+    let config = match &config_path {
+        None => None,
+        Some(path) => {
+            let display = path
+                .strip_prefix(&repo_root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_else(|_| path.to_string_lossy().into_owned());
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+                && config.is_none()
+            {
+                return Err(ChangeError(format!(
+                    "`{display}` is a symbolic link; the configuration is never read through a link: replace it with the file itself"
+                )));
+            }
+            let bytes = std::fs::read(path)
+                .map_err(|e| ChangeError(format!("cannot read `{display}`: {e}")))?;
+            Some((display, bytes))
+        }
+    };
+    Ok(Located {
+        repo_root,
+        project_root,
+        prefix,
+        config,
+        config_in_repo,
+    })
+}
+
+/// `dir` relative to `root` as a prefix (`a/b/`, or empty).
+fn relative_dir(root: &Path, dir: &Path) -> Option<String> {
+    let relative = dir.strip_prefix(root).ok()?;
+    let text = relative.to_string_lossy().replace('\\', "/");
+    Some(if text.is_empty() {
+        text
+    } else {
+        format!("{text}/")
+    })
+}
+
+/// Parses a config file's bytes; problems are configuration errors.
+pub fn parse_config(display: &str, bytes: Vec<u8>) -> (Config, Vec<Diagnostic>) {
+    match decode(display, bytes) {
+        Ok(file) => Config::parse(&file),
+        Err(mut d) => {
+            d.config = true;
+            (Config::default(), vec![d])
+        }
+    }
+}
+
+/// Loads a change as the request says.
+pub fn load(request: &Request) -> Result<Change, ChangeError> {
+    let located = locate(&request.run_dir, request.config.as_deref())?;
+    let mut change = match &request.mode {
+        Mode::Tree => load_tree(request, located)?,
+        Mode::Staged | Mode::Range { .. } => load_git(request, located)?,
+    };
+    if !request.paths.is_empty() {
+        let under = features_under(request, &change)?;
+        change.settings.report_on = Some(match change.settings.report_on.take() {
+            Some(touched) => touched.intersection(&under).cloned().collect(),
+            None => under,
+        });
+    }
+    Ok(change)
+}
+
+fn settings_for(request: &Request, config: Config, prefix: String) -> Settings {
+    let mut settings = Settings::new(config, request.today);
+    settings.prefix = prefix;
+    settings
+}
+
+/// Tree mode: the working tree, every feature. Authorship comes from one
+/// walk of history for every sign-off and waiver; files not yet committed
+/// are checked against the identity about to commit.
+fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError> {
+    let (config, diagnostics) = match located.config {
+        Some((display, bytes)) => parse_config(&display, bytes),
+        None => (Config::default(), Vec::new()),
+    };
+    let settings = settings_for(request, config, located.prefix);
+    let repo_root = located.repo_root;
+    refuse_sparse_checkout(&repo_root, &settings)?;
+    let tree = WorkTree::new(&repo_root);
+    let config = &settings.config;
+    let listing = workspace::list(&tree, &tree, &settings.prefix, config, None);
+    let listed = listing.authored_paths();
+    let workspace = if !config.verify_authors || listed.is_empty() {
+        workspace::parse(listing, &tree, &tree, config.clone())
+    } else {
+        // History is read while the files are parsed: the paths are known
+        // from the listing, and the two share nothing.
+        let (mut workspace, history) = std::thread::scope(|scope| {
+            let history = scope.spawn(|| tree_history(&repo_root, &listed, config));
+            let workspace = workspace::parse(listing, &tree, &tree, config.clone());
+            let history = history
+                .join()
+                .unwrap_or_else(|_| Err("reading git history failed".into()));
+            (workspace, history)
+        });
+        // Files that failed to parse were listed but are not sign-offs.
+        let parsed = authored_paths(&workspace);
+        workspace.history = match history {
+            _ if parsed.is_empty() => History::default(),
+            Ok(mut history) => {
+                history.authors.retain(|path, _| parsed.contains(path));
+                history.unverified.retain(|(path, _)| parsed.contains(path));
+                history
+            }
+            Err(reason) => History {
+                unavailable: Some(reason),
+                ..History::default()
+            },
+        };
+        workspace
+    };
+    Ok(Change {
+        repo_root,
+        workspace,
+        settings,
+        diagnostics,
+    })
+}
+
+/// In a sparse checkout, governed files outside the cone are missing from
+/// the disk: checking the working tree would silently skip them.
+fn refuse_sparse_checkout(repo_root: &Path, settings: &Settings) -> Result<(), ChangeError> {
+    let Ok(git) = Git::open_at(repo_root) else {
+        return Ok(());
+    };
+    let bases: Vec<String> = governed_bases(&settings.config, &settings.prefix);
+    match git.skipped_by_sparse_checkout(&bases) {
+        Some(path) => Err(ChangeError(format!(
+            "this is a sparse checkout and governed files are not on disk (`{path}`, and maybe more): \
+             checking the working tree would skip them. Check the committed content instead \
+             (`policy lint --base <ref>` or `--staged`), or widen the checkout (`git sparse-checkout disable`)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Repository-relative directories holding governed files.
+fn governed_bases(config: &Config, prefix: &str) -> Vec<String> {
+    workspace::glob_bases(&all_globs(config))
+        .into_iter()
+        .map(|b| format!("{prefix}{b}"))
+        .collect()
+}
+
+fn tree_history(
+    repo_root: &Path,
+    paths: &BTreeSet<String>,
+    config: &Config,
+) -> Result<History, String> {
+    let git = match Git::open() {
+        Ok(git) => git,
+        Err(GitError::NotARepository) => return Err("not a git repository".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    if std::fs::canonicalize(git.workdir()).ok() != std::fs::canonicalize(repo_root).ok() {
+        return Err("the repository found from here is not the one being checked".into());
+    }
+    let mut history = History::default();
+    let uncommitted = git.uncommitted_paths(paths).map_err(|e| e.to_string())?;
+    let head = git.head().map_err(|e| e.to_string())?;
+    let committed: BTreeMap<String, BlobId> = paths
+        .difference(&uncommitted)
+        .filter_map(|p| git.head_blob(p).map(|b| (p.clone(), b)))
+        .collect();
+    if let Some(head) = head {
+        let bases = governed_bases(config, "");
+        let found = git
+            .introducers(head, &committed, &bases)
+            .map_err(|e| e.to_string())?;
+        for path in committed.keys() {
+            match found.get(path) {
+                Some(Some(commit)) => {
+                    history
+                        .authors
+                        .insert(path.clone(), vec![committed_by(commit)]);
+                }
+                Some(None) => history.unverified.push((
+                    path.clone(),
+                    "the commit that wrote it is beyond the history of this shallow clone; \
+                     fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
+                        .into(),
+                )),
+                None if git.is_shallow() => history.unverified.push((
+                    path.clone(),
+                    "this shallow clone does not hold the commit that wrote it; \
+                     fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
+                        .into(),
+                )),
+                None => history.unverified.push((
+                    path.clone(),
+                    "no commit in the history introduces its content".into(),
+                )),
+            }
+        }
+    }
+    let pending: Vec<&String> = paths
+        .iter()
+        .filter(|p| uncommitted.contains(*p) || head.is_none())
+        .collect();
+    if !pending.is_empty() {
+        match git.identity() {
+            Some(email) => {
+                for path in pending {
+                    history.authors.insert(
+                        path.clone(),
+                        vec![Author {
+                            email: email.clone(),
+                            source: "uncommitted changes (the identity about to commit)".into(),
+                        }],
+                    );
+                }
+            }
+            None => {
+                for path in pending {
+                    history.unverified.push((
+                        path.clone(),
+                        "not committed and no git identity is configured".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(history)
+}
+
+fn authored_paths(workspace: &Workspace) -> BTreeSet<String> {
+    workspace
+        .feature_signoffs
+        .values()
+        .chain(workspace.policy_signoffs.values())
+        .flatten()
+        .map(|s| s.file.path.clone())
+        .chain(workspace.waivers.iter().map(|w| w.file.path.clone()))
+        .collect()
+}
+
+/// The two sides of a git-mode change.
+struct Sides {
+    /// What is checked: the index, or the head commit.
+    checked: GitSnapshot,
+    /// The head commit in range mode.
+    head: Option<Revision>,
+    /// What judges it: HEAD in staged mode (`None` on an unborn branch),
+    /// the merge-base in range mode.
+    judge: Option<Revision>,
+}
+
+fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
+    match mode {
+        Mode::Staged => Ok(Sides {
+            checked: git.index_snapshot()?,
+            head: None,
+            judge: git.head()?,
+        }),
+        Mode::Range { base, head } => {
+            let head_name = head.as_deref().unwrap_or("HEAD");
+            let head = if head_name == "HEAD" {
+                git.head()?.ok_or(GitError::UnbornHead)?
+            } else {
+                git.resolve(head_name)?
+            };
+            let base_revision = git.resolve(base)?;
+            let mut judge = git.merge_base((base, base_revision), (head_name, head))?;
+            // On a merge commit (GitHub's pull-request merge ref, or a
+            // merge queue's), the branch merged into is the first parent.
+            // When it already contains the base given, it is the current
+            // target: judging by an older base would apply stale policies.
+            let parents = git.parents(head)?;
+            if parents.len() >= 2 && git.is_ancestor(base_revision, parents[0])? {
+                judge = parents[0];
+            }
+            Ok(Sides {
+                checked: git.commit_snapshot(head)?,
+                head: Some(head),
+                judge: Some(judge),
+            })
+        }
+        Mode::Tree => unreachable!("tree mode reads no git sides"),
+    }
+}
+
+/// The config in force for a git-mode change, and where it was found.
+struct JudgeConfig {
+    config: Config,
+    diagnostics: Vec<Diagnostic>,
+    prefix: String,
+    /// The repository path of the config in force, when it is in the
+    /// repository.
+    path: Option<String>,
+    /// The judge holds neither a config nor policies: this change adopts
+    /// policy checking.
+    adopting: bool,
+}
+
+/// The first `policy.toml` found walking up from `start` (a prefix like
+/// `a/b/`, or empty) in `snapshot`: its directory prefix.
+fn discover(snapshot: &GitSnapshot, start: &str) -> Result<Option<String>, ChangeError> {
+    let mut dir = start.trim_end_matches('/').to_string();
+    loop {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let path = format!("{prefix}{CONFIG_NAME}");
+        match snapshot.kind(&path) {
+            Some(EntryKind::File) => return Ok(Some(prefix)),
+            Some(_) => {
+                return Err(ChangeError(format!(
+                    "`{path}` in the {} is a symbolic link or submodule; the configuration is never read through a link",
+                    snapshot.describe()
+                )));
+            }
+            None => {}
+        }
+        match dir.rsplit_once('/') {
+            Some((parent, _)) => dir = parent.to_string(),
+            None if !dir.is_empty() => dir.clear(),
+            None => return Ok(None),
+        }
+    }
+}
+
+fn judge_config(
+    git: &Arc<Git>,
+    request: &Request,
+    located: &Located,
+    sides: &Sides,
+) -> Result<JudgeConfig, ChangeError> {
+    let workdir = std::fs::canonicalize(git.workdir()).unwrap_or_else(|_| git.workdir().into());
+    let run_dir = std::fs::canonicalize(&request.run_dir).unwrap_or(request.run_dir.clone());
+    let run_prefix = relative_dir(&workdir, &run_dir).unwrap_or_default();
+    // Staged mode is judged by the index itself (a local check before a
+    // commit); range mode by the merge-base.
+    let judge_snapshot = match (&request.mode, sides.judge) {
+        (Mode::Range { .. }, Some(judge)) => git.commit_snapshot(judge)?,
+        _ => git.index_snapshot()?,
+    };
+    let what = judge_snapshot.describe();
+    let read = |path: &str| -> Result<(Config, Vec<Diagnostic>), ChangeError> {
+        match judge_snapshot.kind(path) {
+            Some(EntryKind::File) => {}
+            Some(_) => {
+                return Err(ChangeError(format!(
+                    "`{path}` in the {what} is a symbolic link or submodule; the configuration is never read through a link"
+                )));
+            }
+            None => {
+                return Err(ChangeError(format!(
+                    "`{path}` is not in the {what}, which judges this change: the configuration \
+                     in force comes from the merge-base, so a change cannot choose its own judge"
+                )));
+            }
+        }
+        let bytes = judge_snapshot
+            .read(path)
+            .map_err(|e| ChangeError(format!("cannot read `{path}` from the {what}: {e}")))?;
+        Ok(parse_config(path, bytes))
+    };
+
+    if let Some(flag) = &request.config {
+        let full = normalize(&run_dir.join(flag));
+        return match full.strip_prefix(&workdir) {
+            Ok(relative) => {
+                let path = relative.to_string_lossy().replace('\\', "/");
+                let (config, diagnostics) = read(&path)?;
+                let prefix = path
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| format!("{d}/"));
+                Ok(JudgeConfig {
+                    config,
+                    diagnostics,
+                    prefix,
+                    path: Some(path),
+                    adopting: false,
+                })
+            }
+            // Outside the repository: trusted CI configuration, from disk.
+            Err(_) => {
+                let (display, bytes) = located
+                    .config
+                    .clone()
+                    .ok_or_else(|| ChangeError("--config: cannot read the file".into()))?;
+                let (config, diagnostics) = parse_config(&display, bytes);
+                Ok(JudgeConfig {
+                    config,
+                    diagnostics,
+                    prefix: run_prefix,
+                    path: None,
+                    adopting: false,
+                })
+            }
+        };
+    }
+
+    if let Some(prefix) = discover(&judge_snapshot, &run_prefix)? {
+        let path = format!("{prefix}{CONFIG_NAME}");
+        let (config, diagnostics) = read(&path)?;
+        return Ok(JudgeConfig {
+            config,
+            diagnostics,
+            prefix,
+            path: Some(path),
+            adopting: false,
+        });
+    }
+    // The judge has no config. Where the change has one, it either adopts
+    // policy checking (the judge has no policies either) or removed or
+    // moved the config the judge had: never fall back to defaults silently.
+    let checked_prefix = discover(&sides.checked, &run_prefix)?;
+    let disk_prefix = located.config.as_ref().map(|_| located.prefix.clone());
+    let prefix = checked_prefix
+        .or(disk_prefix)
+        .unwrap_or_else(|| located.prefix.clone());
+    let judge_has_policies = Config::default()
+        .paths
+        .policies
+        .iter()
+        .flat_map(|glob| workspace::glob_bases(std::slice::from_ref(glob)))
+        .any(|base| {
+            judge_snapshot
+                .list(&format!("{prefix}{base}"))
+                .is_ok_and(|entries| entries.iter().any(|e| e.path.ends_with(".toml")))
+        });
+    let change_has_config = located.config.is_some() || sides_has_config(sides, &run_prefix)?;
+    if change_has_config && judge_has_policies && matches!(request.mode, Mode::Range { .. }) {
+        return Err(ChangeError(format!(
+            "the {what}, which judges this change, has no `{CONFIG_NAME}` on the way up from `{}`, \
+             but the change has one: a change cannot bring its own configuration. Run from the \
+             directory the target branch is configured for, or pass --config with a path outside the repository",
+            if run_prefix.is_empty() {
+                "."
+            } else {
+                run_prefix.trim_end_matches('/')
+            }
+        )));
+    }
+    let mut diagnostics = Vec::new();
+    let adopting = !judge_has_policies;
+    if adopting && change_has_config {
+        let file = SourceFile::new(
+            format!("{prefix}{CONFIG_NAME}"),
+            format!("{prefix}{CONFIG_NAME} (new in this change)"),
+        );
+        let len = file.text.len();
+        diagnostics.push(
+            Diagnostic::new(
+                codes::POLICY_CHANGE_UNSIGNED,
+                Severity::Note,
+                format!(
+                    "this change adopts policy checking: the {what} has no `{CONFIG_NAME}` and no policies, \
+                     so the change is judged by the defaults and the built-in pack, and its own \
+                     configuration and policies take effect once it lands"
+                ),
+            )
+            .at(&file, 0..len, "adopted here"),
+        );
+    }
+    Ok(JudgeConfig {
+        config: Config::default(),
+        diagnostics,
+        prefix,
+        path: None,
+        adopting,
+    })
+}
+
+fn sides_has_config(sides: &Sides, run_prefix: &str) -> Result<bool, ChangeError> {
+    Ok(discover(&sides.checked, run_prefix)?.is_some())
+}
+
+/// Removes `.` and `..` components lexically (the path may not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Staged and range modes.
+fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> {
+    let git = Arc::new(Git::open()?);
+    let sides = sides(&git, &request.mode)?;
+    let judge_config = judge_config(&git, request, &located, &sides)?;
+    let range = matches!(request.mode, Mode::Range { .. });
+    let repo_root = std::fs::canonicalize(git.workdir()).unwrap_or_else(|_| git.workdir().into());
+    let prefix = judge_config.prefix.clone();
+    let config = judge_config.config.clone();
+    let diagnostics = judge_config.diagnostics;
+    let checked = &sides.checked;
+    let judge_snapshot = match sides.judge {
+        Some(revision) => Some(git.commit_snapshot(revision)?),
+        None => None,
+    };
+
+    let bases = governed_bases(&config, &prefix);
+    let mut changes = git.changes(sides.judge, sides.head, &bases)?;
+    if let Some(path) = &judge_config.path
+        && !bases.iter().any(|b| b.is_empty() || path.starts_with(b))
+    {
+        changes.extend(git.changes(sides.judge, sides.head, std::slice::from_ref(path))?);
+    }
+    let changed: BTreeSet<String> = changes.iter().map(|c| c.path.clone()).collect();
+
+    // Touched features: a file in the feature's directory changed, a
+    // waiver naming it changed, or a playbook it follows changed.
+    let feature_globs = workspace::globset(&config.paths.features);
+    let is_manifest =
+        |path: &str| feature_globs.is_match(path.strip_prefix(&prefix).unwrap_or(path));
+    // The feature directory of a path: the nearest ancestor holding a
+    // manifest, on either side. Only those directories are read.
+    let feature_dir_of = |path: &str| -> Option<String> {
+        let mut dir = path;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            let holds = |snapshot: &dyn Snapshot| {
+                snapshot
+                    .list_dir(parent)
+                    .iter()
+                    .any(|name| is_manifest(&format!("{parent}/{name}")))
+            };
+            if holds(checked) || judge_snapshot.as_ref().is_some_and(|s| holds(s)) {
+                return Some(parent.to_string());
+            }
+            dir = parent;
+        }
+        None
+    };
+    let mut touched_dirs = BTreeSet::new();
+    let mut named_ids = BTreeSet::new();
+    let mut changed_playbooks = false;
+    let mut new_manifests = false;
+    let waiver_globs = workspace::globset(&config.paths.waivers);
+    let playbook_globs = workspace::globset(&config.paths.playbooks);
+    for change in &changes {
+        let path = &change.path;
+        let relative = path.strip_prefix(&prefix).unwrap_or(path);
+        if let Some(dir) = feature_dir_of(path) {
+            touched_dirs.insert(dir);
+        }
+        if is_manifest(path) && change.new.is_some() {
+            // A manifest that is new, or new at this path (a rename): its
+            // id must be unique across the whole tree.
+            new_manifests |= change.old.is_none();
+        }
+        if waiver_globs.is_match(relative) {
+            for side in [
+                Some(checked as &dyn Snapshot),
+                judge_snapshot.as_ref().map(|s| s as &dyn Snapshot),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Ok(bytes) = side.read(path)
+                    && let Ok(file) = decode(path, bytes)
+                    && let (Some(waiver), _) = parse_waiver(&file)
+                {
+                    named_ids.insert(waiver.feature);
+                }
+            }
+        }
+        changed_playbooks |= playbook_globs.is_match(relative);
+    }
+    // Ids are unique across the whole tree in every mode: a new manifest
+    // must not share an id (and so the waivers and sign-offs) of a feature
+    // the change did not touch. Ids equal directory names, so the
+    // directories with the same name are the candidates.
+    if new_manifests {
+        let names: BTreeSet<String> = touched_dirs
+            .iter()
+            .map(|d| d.rsplit('/').next().unwrap_or(d).to_string())
+            .collect();
+        for base in workspace::glob_bases(&config.paths.features) {
+            let listed = checked
+                .list(&format!("{prefix}{base}"))
+                .map_err(ChangeError)?;
+            for entry in listed {
+                if is_manifest(&entry.path)
+                    && let Some((dir, _)) = entry.path.rsplit_once('/')
+                    && names.contains(dir.rsplit('/').next().unwrap_or(dir))
+                {
+                    touched_dirs.insert(dir.to_string());
+                }
+            }
+        }
+    }
+    let load_all = request.all || changed_playbooks || !named_ids.is_empty();
+    let only = (!load_all).then_some(&touched_dirs);
+
+    let policy_snapshot: &dyn Snapshot = match (&judge_snapshot, range) {
+        (Some(judge), true) => judge,
+        _ => checked,
+    };
+    let mut workspace =
+        workspace::load_with(checked, policy_snapshot, &prefix, config.clone(), only);
+    // The change's own policies: checked for version bumps and sign-offs,
+    // and in range mode (where they are not in force) validated as part of
+    // the change, so a broken policy cannot land.
+    if range {
+        let own = workspace::load_with(
+            checked,
+            checked,
+            &prefix,
+            config.clone(),
+            Some(&BTreeSet::new()),
+        );
+        workspace.change_diagnostics = own
+            .diagnostics
+            .into_iter()
+            .filter(|d| {
+                d.primary
+                    .as_ref()
+                    .is_some_and(|l| is_policy_path(&config, &prefix, &l.file.path))
+            })
+            .map(|mut d| {
+                d.config = false;
+                d
+            })
+            .collect();
+        workspace.checked_policies = own.policies.into_iter().filter(|p| !p.builtin).collect();
+    } else {
+        workspace.checked_policies = workspace
+            .policies
+            .iter()
+            .filter(|p| !p.builtin)
+            .cloned()
+            .collect();
+    }
+
+    // The change's own policy.toml, when it changed: its problems are the
+    // change's, and its roles judge the change's own policies.
+    let own_config_path = format!("{prefix}{CONFIG_NAME}");
+    workspace.checked_config = if changed.contains(&own_config_path) {
+        match checked.read(&own_config_path) {
+            Ok(bytes) => {
+                let (own_config, problems) = parse_config(&own_config_path, bytes);
+                workspace
+                    .change_diagnostics
+                    .extend(problems.into_iter().map(|mut d| {
+                        d.config = false;
+                        d
+                    }));
+                Some(own_config)
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+
+    let loaded_dirs: BTreeSet<String> = workspace.features.iter().map(|f| f.dir.clone()).collect();
+    // Manifests that moved: the base side of a renamed feature is found by
+    // its id at its old path.
+    let mut base_dirs = loaded_dirs.clone();
+    for change in &changes {
+        if change.new.is_none()
+            && is_manifest(&change.path)
+            && let Some((dir, _)) = change.path.rsplit_once('/')
+        {
+            base_dirs.insert(dir.to_string());
+        }
+    }
+    workspace.base = Some(match &judge_snapshot {
+        Some(snapshot) => {
+            let mut base =
+                Workspace::load_base(snapshot, &prefix, &config, &base_dirs, changed.clone());
+            base.adopting = judge_config.adopting;
+            base
+        }
+        // Unborn HEAD in staged mode: everything staged is new, and the
+        // first commit adopts policy checking.
+        None => Base {
+            changed: changed.clone(),
+            adopting: true,
+            ..Default::default()
+        },
+    });
+
+    // Which features to report on.
+    if !request.all {
+        let base_playbooks = workspace
+            .base
+            .as_ref()
+            .map(|b| b.playbooks.as_slice())
+            .unwrap_or_default();
+        let changed_playbooks: BTreeSet<&str> = workspace
+            .playbooks
+            .iter()
+            .chain(base_playbooks)
+            .filter(|p| changed.contains(&p.file.path))
+            .map(|p| p.id.as_str())
+            .collect();
+        let deleted_playbook = base_playbooks
+            .iter()
+            .any(|p| !workspace.playbooks.iter().any(|q| q.id == p.id));
+        let report: BTreeSet<String> = workspace
+            .features
+            .iter()
+            .filter(|f| {
+                deleted_playbook
+                    || touched_dirs.contains(&f.dir)
+                    || named_ids.contains(&f.id)
+                    || f.playbooks
+                        .iter()
+                        .any(|r| changed_playbooks.contains(r.id.as_str()))
+            })
+            .map(|f| f.id.clone())
+            .collect();
+        let mut settings = settings_for(request, config, prefix);
+        settings.report_on = Some(report);
+        return finish(
+            &git,
+            request,
+            &sides,
+            &changes,
+            workspace,
+            settings,
+            diagnostics,
+            repo_root,
+        );
+    }
+    let settings = settings_for(request, config, prefix);
+    finish(
+        &git,
+        request,
+        &sides,
+        &changes,
+        workspace,
+        settings,
+        diagnostics,
+        repo_root,
+    )
+}
+
+fn is_policy_path(config: &Config, prefix: &str, path: &str) -> bool {
+    let relative = path.strip_prefix(prefix).unwrap_or(path);
+    workspace::globset(&config.paths.policies).is_match(relative)
+        || workspace::globset(&["policies/signoffs/*/*.toml".to_string()]).is_match(relative)
+}
+
+/// Authorship of the sign-off and waiver files the change adds or edits,
+/// and the sign-offs it deletes.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    git: &Git,
+    request: &Request,
+    sides: &Sides,
+    changes: &[ChangedPath],
+    mut workspace: Workspace,
+    settings: Settings,
+    diagnostics: Vec<Diagnostic>,
+    repo_root: PathBuf,
+) -> Result<Change, ChangeError> {
+    let config = &settings.config;
+    let mut history = History::default();
+    // Content that left one path in the change and arrived at another is a
+    // move, not new content.
+    let moved: BTreeSet<BlobId> = changes.iter().filter_map(|c| c.old).collect();
+    let signoff_like = |p: &str| p.contains("/signoffs/") && p.ends_with(".toml");
+    let added: BTreeSet<BlobId> = changes.iter().filter_map(|c| c.new).collect();
+    history.removed_signoffs = changes
+        .iter()
+        .filter(|c| c.new.is_none() && signoff_like(&c.path))
+        .filter(|c| c.old.is_none_or(|old| !added.contains(&old)))
+        .map(|c| c.path.clone())
+        .collect();
+    if config.verify_authors {
+        let present = authored_paths(&workspace);
+        let to_verify: BTreeMap<&str, Option<BlobId>> = changes
+            .iter()
+            .filter(|c| present.contains(&c.path))
+            .map(|c| (c.path.as_str(), c.new))
+            .collect();
+        match (&request.mode, sides.head, sides.judge) {
+            (Mode::Range { .. }, Some(head), Some(judge)) => {
+                let bases = governed_bases(config, &settings.prefix);
+                let introductions = git.introductions(head, Some(judge), &bases)?;
+                for (path, blob) in &to_verify {
+                    let mut authors = Vec::new();
+                    let mut cut = false;
+                    for introduction in &introductions {
+                        if introduction.path != *path && Some(introduction.blob) != *blob {
+                            continue;
+                        }
+                        match &introduction.commit {
+                            Some(commit) => authors.push(committed_by(commit)),
+                            None => cut = true,
+                        }
+                    }
+                    let from_base = blob.is_some_and(|b| moved.contains(&b));
+                    if cut {
+                        history.unaccounted.push((
+                            path.to_string(),
+                            "the history of this shallow clone stops before the commit that wrote it; \
+                             fetch the full history (actions/checkout with `fetch-depth: 0`)"
+                                .into(),
+                        ));
+                    } else if authors.is_empty() && !from_base {
+                        history.unaccounted.push((
+                            path.to_string(),
+                            "no commit between the base and the head writes this content, and the \
+                             base does not hold it: it comes from history outside the change (an old \
+                             version merged back in?)"
+                                .into(),
+                        ));
+                    }
+                    if !authors.is_empty() {
+                        history.authors.insert(path.to_string(), authors);
+                    }
+                }
+            }
+            _ => match git.identity() {
+                Some(email) => {
+                    for path in to_verify.keys() {
+                        history.authors.insert(
+                            path.to_string(),
+                            vec![Author {
+                                email: email.clone(),
+                                source: "the commit being made".into(),
+                            }],
+                        );
+                    }
+                }
+                None => {
+                    for path in to_verify.keys() {
+                        history.unverified.push((
+                            path.to_string(),
+                            "no git identity is configured (GIT_AUTHOR_EMAIL or user.email)".into(),
+                        ));
+                    }
+                }
+            },
+        }
+    }
+    workspace.history = history;
+    Ok(Change {
+        repo_root,
+        workspace,
+        settings,
+        diagnostics,
+    })
+}
+
+fn all_globs(config: &Config) -> Vec<String> {
+    [
+        &config.paths.features,
+        &config.paths.playbooks,
+        &config.paths.policies,
+        &config.paths.waivers,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .chain(["policies/signoffs/*/*.toml".to_string()])
+    .collect()
+}
+
+/// Feature ids whose manifest lies under one of the request's paths.
+fn features_under(request: &Request, change: &Change) -> Result<BTreeSet<String>, ChangeError> {
+    let mut prefixes = Vec::new();
+    for path in &request.paths {
+        let full = request.run_dir.join(path);
+        let full = std::fs::canonicalize(&full)
+            .map_err(|e| ChangeError(format!("cannot use path `{}`: {e}", path.display())))?;
+        let relative = full.strip_prefix(&change.repo_root).map_err(|_| {
+            ChangeError(format!(
+                "path `{}` is outside the repository",
+                path.display()
+            ))
+        })?;
+        prefixes.push(relative.to_string_lossy().replace('\\', "/"));
+    }
+    Ok(change
+        .workspace
+        .features
+        .iter()
+        .filter(|f| {
+            prefixes.iter().any(|p| {
+                p.is_empty()
+                    || f.file.path == *p
+                    || f.file
+                        .path
+                        .starts_with(&format!("{}/", p.trim_end_matches('/')))
+            })
+        })
+        .map(|f| f.id.clone())
+        .collect())
+}
+
+/// A commit as evidence for the authorship check.
+fn committed_by(commit: &CommitInfo) -> Author {
+    Author {
+        email: commit.email.clone(),
+        source: format!("commit {} (\"{}\")", commit.commit, commit.summary),
+    }
+}
