@@ -769,3 +769,112 @@ fn directory_option_runs_elsewhere() {
         .assert()
         .code(2);
 }
+
+#[cfg(unix)]
+#[test]
+fn sign_never_writes_through_a_linked_signoffs_directory() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("features/alpha/signoffs"))
+        .unwrap();
+    let output = run(
+        repo.policy().args([
+            "sign",
+            "alpha",
+            "--role",
+            "srb",
+            "--signer",
+            "chair@example.com",
+        ]),
+        2,
+    );
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn sign_force_never_overwrites_the_target_of_a_linked_signoff() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("precious.toml");
+    std::fs::write(&target, "keep me\n").unwrap();
+    std::fs::create_dir_all(repo.root().join("features/alpha/signoffs")).unwrap();
+    std::os::unix::fs::symlink(
+        &target,
+        repo.root().join("features/alpha/signoffs/srb.toml"),
+    )
+    .unwrap();
+    let output = run(
+        repo.policy().args([
+            "sign",
+            "alpha",
+            "--role",
+            "srb",
+            "--signer",
+            "chair@example.com",
+            "--force",
+        ]),
+        2,
+    );
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn init_never_writes_the_pack_through_a_linked_policies_directory() {
+    let repo = Repo::empty();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("policies")).unwrap();
+    let output = run(repo.policy().arg("init"), 2);
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn sign_leaves_no_temporary_file_and_refuses_to_clobber() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let sign = |repo: &Repo, code| {
+        run(
+            repo.policy().args([
+                "sign",
+                "alpha",
+                "--role",
+                "srb",
+                "--signer",
+                "chair@example.com",
+            ]),
+            code,
+        )
+    };
+    sign(&repo, 0);
+    let first = repo.read("features/alpha/signoffs/srb.toml");
+    let output = sign(&repo, 2);
+    assert!(
+        stderr(&output).contains("`features/alpha/signoffs/srb.toml` already exists"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(repo.read("features/alpha/signoffs/srb.toml"), first);
+    let names: Vec<String> = std::fs::read_dir(repo.root().join("features/alpha/signoffs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["srb.toml".to_string()]);
+}

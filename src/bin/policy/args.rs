@@ -136,6 +136,16 @@ pub struct SignArgs {
     /// Sign a policy instead of a feature.
     #[arg(long)]
     pub policy: bool,
+    /// With --policy: approve deleting the policy (or moving it out of the
+    /// policies glob, or changing its id). The sign-off binds to the content
+    /// being deleted, read from the revision given by --from.
+    #[arg(long, requires = "policy")]
+    pub deletes: bool,
+    /// With --deletes: the revision holding the policy as it is before the
+    /// deletion (default HEAD; pass the target branch, e.g. `main`, once the
+    /// deletion is committed).
+    #[arg(long, value_name = "REF", requires = "deletes")]
+    pub from: Option<String>,
     /// Replace an existing sign-off file.
     #[arg(long)]
     pub force: bool,

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod project;
+mod write;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

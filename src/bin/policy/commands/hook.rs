@@ -2,12 +2,12 @@
 //! `policy lint --staged`. An existing hook is kept and chained, never
 //! overwritten.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use policy_lint::source::git::{self, GitError};
 
 use crate::Failure;
+use crate::write::{Existing, Written, write_file};
 
 /// Marks a hook written by this command, so a second install is a no-op.
 const MARKER: &str = "# Installed by `policy hook install`";
@@ -46,6 +46,12 @@ pub fn install() -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot create `{}`: {e}", dir.display())))?;
     let hook = dir.join("pre-commit");
     let binary = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("policy"));
+    if std::fs::symlink_metadata(&hook).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Failure::usage(format!(
+            "`{}` is a symbolic link; policy never writes through links: install by hand or remove the link",
+            hook.display()
+        )));
+    }
     if let Ok(existing) = std::fs::read_to_string(&hook) {
         if existing.contains(MARKER) {
             eprintln!(
@@ -74,19 +80,26 @@ pub fn install() -> Result<u8, Failure> {
             hook.display()
         )));
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&hook)
-        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", hook.display())))?;
-    file.write_all(script(&binary).as_bytes())
-        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", hook.display())))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).map_err(|e| {
-            Failure::usage(format!("cannot make `{}` executable: {e}", hook.display()))
-        })?;
+    match write_file(
+        &dir,
+        Path::new("pre-commit"),
+        script(&binary).as_bytes(),
+        Existing::Keep,
+        Some(0o755),
+    ) {
+        Ok(Written::Created | Written::Replaced) => {}
+        Ok(Written::Kept) => {
+            return Err(Failure::usage(format!(
+                "`{}` appeared while installing; run `policy hook install` again",
+                hook.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot write `{}`: {e}",
+                hook.display()
+            )));
+        }
     }
     eprintln!(
         "installed {}: commits now run `policy lint --staged`",

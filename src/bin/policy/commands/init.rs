@@ -5,13 +5,13 @@
 //! into `.policy/schemas/`, so editors with Taplo / Even Better TOML
 //! complete and check the files from the first keystroke.
 
-use std::io::Write;
 use std::path::Path;
 
 use policy_lint::pack;
 use policy_lint::schema::Kind;
 
 use crate::args::Cli;
+use crate::write::{Existing, Written, write_file};
 use crate::{Failure, project};
 
 const CONFIG: &str = r#"# policy.toml: configuration for `policy` (https://crates.io/crates/policy-lint)
@@ -77,7 +77,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     }
     let mut created = 0;
     for (path, text) in &files {
-        match create_new(&root.join(path), text) {
+        match create_new(&root, path, text) {
             Ok(true) => {
                 created += 1;
                 eprintln!("  created  {path}");
@@ -109,22 +109,11 @@ fn with_schema_directive(path: &str, kind: Kind, text: &str) -> String {
     format!("#:schema {up}{SCHEMA_DIR}/{}\n{body}", kind.file_name())
 }
 
-/// Writes `text` to a new file; returns false, touching nothing, when the
-/// path exists.
-fn create_new(path: &Path, text: &str) -> std::io::Result<bool> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(mut file) => {
-            file.write_all(text.as_bytes())?;
-            Ok(true)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
-    }
+/// Writes `text` to a new file under `root`; returns false, touching
+/// nothing, when the path exists.
+fn create_new(root: &Path, path: &str, text: &str) -> std::io::Result<bool> {
+    Ok(
+        write_file(root, Path::new(path), text.as_bytes(), Existing::Keep, None)?
+            == Written::Created,
+    )
 }

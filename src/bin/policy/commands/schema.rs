@@ -1,11 +1,13 @@
 //! `policy schema`: the JSON Schemas of the file kinds, for editors.
 
 use std::io::Write;
+use std::path::Path;
 
 use policy_lint::schema::Kind;
 
 use crate::Failure;
 use crate::args::SchemaArgs;
+use crate::write::{Existing, write_file};
 
 pub fn run(args: &SchemaArgs) -> Result<u8, Failure> {
     let Some(dir) = &args.out else {
@@ -32,8 +34,14 @@ pub fn run(args: &SchemaArgs) -> Result<u8, Failure> {
             eprintln!("  unchanged  {}", path.display());
             continue;
         }
-        std::fs::write(&path, text)
-            .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))?;
+        write_file(
+            dir,
+            Path::new(&kind.file_name()),
+            text.as_bytes(),
+            Existing::Replace,
+            None,
+        )
+        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))?;
         eprintln!("  wrote      {}", path.display());
     }
     Ok(0)

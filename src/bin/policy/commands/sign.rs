@@ -1,16 +1,17 @@
 //! `policy sign`: write a sign-off bound to the subject's current digest and
 //! the policy version in force. Never replaces a file without `--force`.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 
 use policy_lint::engine::{digest_feature, policy_in_force};
 use policy_lint::model::digest::digest;
 use policy_lint::model::feature::did_you_mean;
 use policy_lint::model::workspace;
 use policy_lint::source::WorkTree;
+use policy_lint::source::git::Git;
 
 use crate::args::{Cli, DecisionArg, SignArgs};
+use crate::write::{Existing, Written, write_file};
 use crate::{Failure, project};
 
 pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
@@ -55,13 +56,35 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     let tree = WorkTree::new(&project.repo_root);
     let workspace = workspace::load(&tree, &tree, &project.settings.prefix, config.clone());
 
+    // A deletion is signed on the content being deleted: the policy as the
+    // revision before the deletion has it.
+    let before = if args.deletes {
+        let git = std::sync::Arc::new(Git::open().map_err(|e| Failure::usage(e.to_string()))?);
+        let name = args.from.as_deref().unwrap_or("HEAD");
+        let revision = git
+            .resolve(name)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let snapshot = git
+            .commit_snapshot(revision)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Some(workspace::load_with(
+            &snapshot,
+            &snapshot,
+            &project.settings.prefix,
+            config.clone(),
+            Some(&Default::default()),
+        ))
+    } else {
+        None
+    };
+    let policies_from = before.as_ref().unwrap_or(&workspace);
     let (subject, digest_value, policy_version, path) = if args.policy {
-        let Some(policy) = workspace
+        let Some(policy) = policies_from
             .policies
             .iter()
             .find(|p| p.id == args.subject && !p.builtin)
         else {
-            let ids: Vec<&str> = workspace
+            let ids: Vec<&str> = policies_from
                 .policies
                 .iter()
                 .filter(|p| !p.builtin)
@@ -130,6 +153,9 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     if let Some(policy) = &policy_version {
         doc["policy"] = toml_edit::value(policy.clone());
     }
+    if args.deletes {
+        doc["deletes"] = toml_edit::value(true);
+    }
     if !args.conditions.is_empty() {
         let mut array = toml_edit::Array::new();
         for condition in &args.conditions {
@@ -137,7 +163,7 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         }
         doc["conditions"] = toml_edit::value(array);
     }
-    write_new(&path, &doc.to_string(), args.force)?;
+    write_new(&project.repo_root, &path, &doc.to_string(), args.force)?;
     let shown = path
         .strip_prefix(&project.repo_root)
         .unwrap_or(&path)
@@ -150,28 +176,24 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn write_new(path: &PathBuf, text: &str, force: bool) -> Result<(), Failure> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::usage(format!("cannot create `{}`: {e}", parent.display())))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
+fn write_new(root: &Path, path: &Path, text: &str, force: bool) -> Result<(), Failure> {
+    let relative = path
+        .strip_prefix(root)
+        .map_err(|_| Failure::usage(format!("`{}` is outside the repository", path.display())))?;
+    let existing = if force {
+        Existing::Replace
     } else {
-        options.create_new(true);
+        Existing::Keep
+    };
+    match write_file(root, relative, text.as_bytes(), existing, None) {
+        Ok(Written::Kept) => Err(Failure::usage(format!(
+            "`{}` already exists; pass --force to replace it",
+            relative.display()
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::usage(format!(
+            "cannot write `{}`: {e}",
+            relative.display()
+        ))),
     }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Failure::usage(format!(
-                "`{}` already exists; pass --force to replace it",
-                path.display()
-            ))
-        } else {
-            Failure::usage(format!("cannot write `{}`: {e}", path.display()))
-        }
-    })?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))
 }
