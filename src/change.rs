@@ -973,7 +973,13 @@ fn finish(
             }
             _ => match git.identity() {
                 Some(email) => {
-                    for path in to_verify.keys() {
+                    // Content moved from another path (a rename) was
+                    // written before: the commit being made only moves it.
+                    for path in to_verify
+                        .iter()
+                        .filter(|(_, blob)| blob.is_none_or(|b| !moved.contains(&b)))
+                        .map(|(path, _)| path)
+                    {
                         history.authors.insert(
                             path.to_string(),
                             vec![Author {

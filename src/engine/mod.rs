@@ -292,9 +292,26 @@ fn validate_change_policies(
         .checked_config
         .as_ref()
         .unwrap_or(&workspace.config);
+    // Unchanged policies first, so a duplicate code or id is reported on the
+    // file the change adds or edits.
+    let unchanged = |path: &str, text: &str| {
+        workspace
+            .policies
+            .iter()
+            .any(|q| q.file.path == path && &*q.file.text == text)
+    };
+    let mut ordered: Vec<Policy> = workspace.checked_policies.clone();
+    ordered.sort_by_key(|p| !unchanged(&p.file.path, &p.file.text));
     let mut found = Vec::new();
-    let _ = compile_policy_list(&workspace.checked_policies, config, fields, &mut found);
-    duplicate_policy_ids(&workspace.checked_policies, &mut found);
+    let _ = compile_policy_list(&ordered, config, fields, &mut found);
+    duplicate_policy_ids(&ordered, &mut found);
+    // Problems of unchanged files are already reported with the policies in
+    // force.
+    found.retain(|d| {
+        d.primary
+            .as_ref()
+            .is_none_or(|l| !unchanged(&l.file.path, &l.file.text))
+    });
     for mut d in found {
         d.config = false;
         if !d.message.starts_with("the change's ") {
@@ -981,6 +998,11 @@ fn evaluate_rule(
             Some(state) if state.decision == crate::model::signoff::Decision::NoGo => {
                 Some(format!("`{}` decided no-go", role.text))
             }
+            Some(state) if state.invalid.is_some() => Some(format!(
+                "sign-off from `{}` does not count: {}",
+                role.text,
+                state.invalid.as_deref().unwrap_or_default()
+            )),
             Some(state) if !state.fresh => Some(format!(
                 "sign-off from `{}` is stale ({})",
                 role.text,
@@ -1064,6 +1086,15 @@ fn apply_waivers(
         .iter()
         .map(|d| d.rsplit('/').next().unwrap_or(d))
         .chain(loaded.iter().copied())
+        .collect();
+    // A feature id declared twice is an error (PL008); neither manifest
+    // gets the waivers, so a new manifest can never borrow another's.
+    let mut seen = BTreeSet::new();
+    let duplicated: BTreeSet<&str> = workspace
+        .features
+        .iter()
+        .filter(|f| !seen.insert(f.id.as_str()))
+        .map(|f| f.id.as_str())
         .collect();
     let mut extra = Vec::new();
     for waiver in &workspace.waivers {
@@ -1181,6 +1212,7 @@ fn apply_waivers(
             if d.code == waiver.rule
                 && d.feature.as_deref() == Some(waiver.feature.as_str())
                 && d.waived_by.is_none()
+                && !duplicated.contains(waiver.feature.as_str())
             {
                 matched = true;
                 if !expired {

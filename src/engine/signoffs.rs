@@ -29,6 +29,9 @@ pub struct SignoffState {
     pub date: String,
     pub fresh: bool,
     pub stale_reason: Option<String>,
+    /// Why the sign-off does not count at all, when it does not (its author
+    /// is outside the role, it is post-dated, it names another signer…).
+    pub invalid: Option<String>,
 }
 
 /// The digest a sign-off on `feature` must carry.
@@ -294,11 +297,16 @@ fn feature_states(
                     }
                 }
             }
-            let invalid = found
-                .iter()
-                .any(|d| d.severity == Severity::Error && d.code != codes::FUTURE_SIGNOFF)
-                || signoff.date > settings.today
-                || unauthorised.contains(&signoff.file.path);
+            let invalid = if unauthorised.contains(&signoff.file.path) {
+                Some("its author is not a member of the role".to_string())
+            } else if signoff.date > settings.today {
+                Some(format!("it is dated {}, in the future", signoff.date))
+            } else {
+                found
+                    .iter()
+                    .find(|d| d.severity == Severity::Error && d.code != codes::FUTURE_SIGNOFF)
+                    .map(|d| d.message.clone())
+            };
             for d in &mut found {
                 d.feature = Some(feature.id.clone());
             }
@@ -314,9 +322,9 @@ fn feature_states(
                     decision: signoff.decision,
                     decision_span: signoff.decision_span.clone(),
                     date: signoff.date.to_string(),
-                    fresh: stale_reason.is_none() && !invalid,
-                    stale_reason: stale_reason
-                        .or_else(|| invalid.then(|| "the sign-off itself is invalid".to_string())),
+                    fresh: stale_reason.is_none() && invalid.is_none(),
+                    stale_reason,
+                    invalid,
                 },
             );
         }

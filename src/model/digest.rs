@@ -7,7 +7,7 @@
 //!
 //! - table: `{` then `"key":value` pairs sorted by key, joined by `,`, then `}`
 //! - array: `[` values joined by `,` `]`
-//! - string: JSON string escaping
+//! - string: JSON string escaping, after CRLF line endings become LF
 //! - integer: decimal; float: `f:` + shortest round-trip form (so `1` and
 //!   `1.0` differ, as they do in CEL); boolean: `true` / `false`
 //! - date/time: `t:` + its TOML (RFC 3339) text
@@ -77,6 +77,11 @@ fn write_value(out: &mut String, value: &Value, path: &str, excludes: &[String])
             }
             out.push(']');
         }
+        // Line endings never matter: a multi-line string written on a
+        // Windows checkout (CRLF) signs the same as on Linux (LF).
+        Value::String(s) if s.contains("\r\n") => {
+            out.push_str(&serde_json::to_string(&s.replace("\r\n", "\n")).unwrap_or_default())
+        }
         Value::String(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
         Value::Integer(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
@@ -110,6 +115,15 @@ mod tests {
             "# a comment\nrisk_tier = 'high'   # same value\nid = \"x\"\nrisk = { residual = \"low\" }\n",
         );
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn crlf_line_endings_inside_strings_do_not_change_the_digest() {
+        let lf = digest_of("statement = \"\"\"\nline one\nline two\n\"\"\"\n");
+        let crlf = digest_of("statement = \"\"\"\r\nline one\r\nline two\r\n\"\"\"\r\n");
+        assert_eq!(lf, crlf);
+        // A lone CR is content, not a line ending.
+        assert_ne!(lf, digest_of("statement = \"line one\\rline two\\n\""));
     }
 
     #[test]

@@ -609,10 +609,23 @@ impl Git {
             std::fs::metadata(&full).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
                 && Oid::hash_file(ObjectType::Blob, &full).ok() == Some(committed)
         };
-        Ok(committed
+        let differing: Vec<&String> = committed
             .into_par_iter()
             .filter(|(path, committed)| !committed.is_some_and(|id| same_as_committed(path, id)))
-            .map(|(path, _)| path.clone())
+            .map(|(path, _)| path)
+            .collect();
+        // Raw bytes differ from the blob: git's clean filters (core.autocrlf,
+        // `text` attributes) may still make the file identical to what is
+        // committed. Ask git, for these few files only.
+        let repo = self.lock();
+        Ok(differing
+            .into_iter()
+            .filter(|path| {
+                !repo
+                    .status_file(Path::new(path.as_str()))
+                    .is_ok_and(|status| status.is_empty())
+            })
+            .cloned()
             .collect())
     }
 }

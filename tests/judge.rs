@@ -1,0 +1,922 @@
+//! Who judges a change (DESIGN.md §3, §3.1, §2.5, §2.6): pull requests that
+//! try to relax, dodge or supply their own judge must fail the gate
+//! (`policy lint --base main` on branch `pr`), and honest changes must pass.
+//! Every repository is built in the test with fixed authors and dates.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const ANA: &str = "ana@example.com"; // safety-researcher
+const LEE: &str = "lee@example.com"; // policy-analyst
+const DANA: &str = "dana@example.com"; // legal-counsel
+const CHAIR: &str = "chair@example.com"; // srb
+const PM: &str = "pm@example.com"; // writes features, holds no role
+const DEV: &str = "dev@example.com"; // the attacker, holds no role
+
+const CONFIG: &str = r#"
+[roles.safety-researcher]
+members = ["ana@example.com"]
+[roles.policy-analyst]
+members = ["lee@example.com"]
+[roles.legal-counsel]
+members = ["dana@example.com"]
+[roles.srb]
+members = ["chair@example.com"]
+
+[signoff]
+digest_excludes = ["stage"]
+verify_authors = true
+"#;
+
+const POLICY: &str = r#"
+[policy]
+id = "launch-gate"
+version = "1.0.0"
+title = "Launch gate"
+owners = ["srb"]
+
+[[rules]]
+code = "LG001"
+title = "Cleared features need the SIA panel"
+when = "feature.stage in ['cleared', 'launched']"
+require_signoffs = ["safety-researcher", "policy-analyst", "legal-counsel"]
+
+[[rules]]
+code = "LG002"
+title = "Launch needs an SRB go"
+when = "feature.stage == 'launched'"
+require_signoffs = ["srb"]
+"#;
+
+const PANEL: [(&str, &str); 3] = [
+    ("safety-researcher", ANA),
+    ("policy-analyst", LEE),
+    ("legal-counsel", DANA),
+];
+
+fn feature(id: &str, stage: &str, tier: &str) -> String {
+    format!(
+        "id = \"{id}\"\ntitle = \"Feature {id}\"\nstage = \"{stage}\"\nrisk_tier = \"{tier}\"\n"
+    )
+}
+
+fn waiver(rule: &str, feature: &str, approved_by: &str) -> String {
+    format!(
+        "rule = \"{rule}\"\nfeature = \"{feature}\"\nreason = \"tracked in SAFE-1\"\napproved_by = \"{approved_by}\"\nexpires = 2027-01-31\n"
+    )
+}
+
+/// One finding of `policy lint --format json`.
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Diag {
+    code: String,
+    severity: String,
+    feature: String,
+    file: String,
+    message: String,
+}
+
+/// The outcome of one `policy lint --format json` run.
+#[derive(Debug)]
+struct Lint {
+    exit: i32,
+    diags: Vec<Diag>,
+    summary: serde_json::Value,
+    stderr: String,
+}
+
+impl Lint {
+    fn codes(&self) -> Vec<&str> {
+        self.diags.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    fn has(&self, code: &str) -> bool {
+        self.diags.iter().any(|d| d.code == code)
+    }
+
+    fn find(&self, code: &str) -> Vec<&Diag> {
+        self.diags.iter().filter(|d| d.code == code).collect()
+    }
+
+    fn errors(&self, code: &str) -> Vec<&Diag> {
+        self.diags
+            .iter()
+            .filter(|d| d.code == code && d.severity == "error")
+            .collect()
+    }
+}
+
+struct Repo {
+    dir: TempDir,
+    home: TempDir,
+}
+
+impl Repo {
+    /// An empty repository on branch `main`.
+    fn empty() -> Repo {
+        let repo = Repo {
+            dir: TempDir::new().unwrap(),
+            home: TempDir::new().unwrap(),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// `main` holds the config, the launch gate and a design-stage feature
+    /// `chat` written by pm.
+    fn new() -> Repo {
+        let repo = Repo::empty();
+        repo.write("policy.toml", CONFIG);
+        repo.write("policies/launch-gate.toml", POLICY);
+        repo.write(
+            "features/chat/feature.toml",
+            &feature("chat", "design", "medium"),
+        );
+        repo.commit(PM, "initial");
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn env(&self, command: &mut Command, email: &str) {
+        command
+            .current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", email)
+            .env("GIT_AUTHOR_DATE", "2026-11-20T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-11-20T12:00:00Z")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100");
+    }
+
+    fn git_as(&self, email: &str, args: &[&str]) -> Output {
+        let mut command = Command::new("git");
+        self.env(&mut command, email);
+        command.args(args).output().unwrap()
+    }
+
+    fn git_ok_as(&self, email: &str, args: &[&str]) -> String {
+        let output = self.git_as(email, args);
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.git_ok_as(CHAIR, args)
+    }
+
+    fn rev(&self, rev: &str) -> String {
+        self.git(&["rev-parse", rev]).trim().to_string()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path().join(path)).unwrap()
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).unwrap();
+    }
+
+    fn branch(&self, name: &str) {
+        self.git(&["checkout", "-q", "-b", name]);
+    }
+
+    fn commit(&self, email: &str, message: &str) {
+        self.git_ok_as(email, &["add", "-A"]);
+        self.git_ok_as(email, &["commit", "-q", "-m", message]);
+    }
+
+    fn policy_as(&self, email: &str, args: &[&str]) -> (i32, String, String) {
+        let mut command = Command::new(binary());
+        self.env(&mut command, email);
+        let output = command
+            .args(args)
+            .args(["--today", "2026-11-26", "--color", "never"])
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// `lint` with JSON output, run by dev (who holds no role). Exit 2 may
+    /// leave stdout empty: then there are no diagnostics.
+    fn lint(&self, args: &[&str]) -> Lint {
+        let mut full = vec!["lint", "--format", "json"];
+        full.extend_from_slice(args);
+        let (exit, stdout, stderr) = self.policy_as(DEV, &full);
+        let document: serde_json::Value = if stdout.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&stdout)
+                .unwrap_or_else(|e| panic!("{e}: exit {exit}\n{stdout}\n{stderr}"))
+        };
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+        let diags = document["diagnostics"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .map(|d| Diag {
+                        code: text(&d["code"]),
+                        severity: text(&d["severity"]),
+                        feature: text(&d["feature"]),
+                        file: text(&d["file"]),
+                        message: text(&d["message"]),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Lint {
+            exit,
+            diags,
+            summary: document["summary"].clone(),
+            stderr,
+        }
+    }
+
+    /// Signs `feature` for `role` as `email` and commits it as that person.
+    fn sign(&self, feature: &str, role: &str, email: &str) {
+        let (code, _, stderr) = self.policy_as(
+            email,
+            &[
+                "sign", feature, "--role", role, "--signer", email, "--force",
+            ],
+        );
+        assert_eq!(code, 0, "sign {feature} as {role}: {stderr}");
+        self.commit(email, &format!("{role} signs {feature}"));
+    }
+
+    /// Signs policy `id` for `role` as `email` and commits it as that person.
+    fn sign_policy(&self, id: &str, role: &str, email: &str) {
+        let (code, _, stderr) = self.policy_as(
+            email,
+            &[
+                "sign", id, "--policy", "--role", role, "--signer", email, "--force",
+            ],
+        );
+        assert_eq!(code, 0, "sign policy {id} as {role}: {stderr}");
+        self.commit(email, &format!("{role} signs policy {id}"));
+    }
+
+    /// Writes `features/<dir>/feature.toml` at stage `cleared` (by pm) and
+    /// has the SIA panel sign it, each member committing their own sign-off.
+    fn cleared_with_panel(&self, dir: &str, id: &str) {
+        self.write(
+            &format!("features/{dir}/feature.toml"),
+            &feature(id, "cleared", "medium"),
+        );
+        self.commit(PM, &format!("{id} cleared"));
+        for (role, email) in PANEL {
+            self.sign(id, role, email);
+        }
+    }
+}
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_policy"))
+}
+
+// 1. Weakening a policy and dropping its owners.
+
+#[test]
+fn deleting_a_rule_and_emptying_owners_still_needs_the_base_owners_signoff() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let weakened = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace("owners = [\"srb\"]", "owners = []");
+    let weakened = &weakened[..weakened.find("[[rules]]\ncode = \"LG002\"").unwrap()];
+    repo.write("policies/launch-gate.toml", weakened);
+    repo.commit(DEV, "drop LG002 and its owners");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    let unsigned = lint.errors("PL027");
+    assert!(
+        !unsigned.is_empty(),
+        "the base version's owners must sign: {lint:#?}"
+    );
+    assert!(
+        unsigned.iter().any(|d| d.message.contains("srb")),
+        "owners come from the base version (srb), not the change's []: {lint:#?}"
+    );
+    assert!(
+        lint.diags.iter().any(|d| d.severity == "error"
+            && d.code != "PL027"
+            && d.file == "policies/launch-gate.toml"
+            && d.message.contains("owners")),
+        "`owners = []` is an error of the change: {lint:#?}"
+    );
+}
+
+// 2. Removing a policy from the judge.
+
+#[test]
+fn deleting_a_policy_needs_its_owners_signoff() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.remove("policies/launch-gate.toml");
+    repo.commit(DEV, "delete the launch gate");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.to_lowercase().contains("delet")),
+        "PL027 must name the deletion: {lint:#?}"
+    );
+}
+
+#[test]
+fn moving_a_policy_out_of_the_policies_glob_needs_its_owners_signoff() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    std::fs::create_dir_all(repo.path().join("policies/old")).unwrap();
+    repo.git(&[
+        "mv",
+        "policies/launch-gate.toml",
+        "policies/old/launch-gate.toml",
+    ]);
+    repo.commit(DEV, "archive the launch gate");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL027").is_empty(), "{lint:#?}");
+}
+
+#[test]
+fn changing_a_policy_id_needs_its_owners_signoff() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policies/launch-gate.toml",
+        &POLICY
+            .replace("id = \"launch-gate\"", "id = \"launch-gate-v2\"")
+            .replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    );
+    repo.commit(DEV, "rename the launch gate");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL027").is_empty(), "{lint:#?}");
+}
+
+// 3. A broken or duplicate new policy cannot land.
+
+const NEW_POLICY_HEAD: &str = r#"
+[policy]
+id = "extra"
+version = "1.0.0"
+title = "Extra"
+owners = ["srb"]
+"#;
+
+#[test]
+fn a_new_policy_whose_cel_does_not_compile_is_an_error_of_the_change() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policies/extra.toml",
+        &format!(
+            "{NEW_POLICY_HEAD}\n[[rules]]\ncode = \"EX001\"\ntitle = \"Broken\"\nwhen = \"feature.stage == \"\nassert = \"true\"\n"
+        ),
+    );
+    repo.commit(DEV, "add a broken policy");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(
+        lint.exit, 1,
+        "a broken new policy is a violation, not exit 2: {lint:#?}"
+    );
+    assert!(
+        lint.errors("PL010")
+            .iter()
+            .any(|d| d.file == "policies/extra.toml"),
+        "{lint:#?}"
+    );
+    assert!(
+        !lint.errors("PL027").is_empty(),
+        "a new policy needs the admins' go: {lint:#?}"
+    );
+}
+
+#[test]
+fn a_new_policy_that_does_not_parse_is_an_error_of_the_change() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write("policies/extra.toml", "[policy\nid = \"extra\"\n");
+    repo.commit(DEV, "add an unparseable policy");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL001")
+            .iter()
+            .any(|d| d.file == "policies/extra.toml"),
+        "{lint:#?}"
+    );
+}
+
+#[test]
+fn a_new_policy_reusing_a_rule_code_is_an_error_of_the_change() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policies/extra.toml",
+        &format!(
+            "{NEW_POLICY_HEAD}\n[[rules]]\ncode = \"LG002\"\ntitle = \"Shadow\"\nwhen = \"false\"\nassert = \"true\"\n"
+        ),
+    );
+    repo.commit(DEV, "add a policy reusing LG002");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL009").is_empty(), "{lint:#?}");
+    assert!(
+        !lint.errors("PL027").is_empty(),
+        "a new policy needs the admins' go: {lint:#?}"
+    );
+}
+
+// 4. Links.
+
+#[cfg(unix)]
+#[test]
+fn a_manifest_replaced_by_a_symlink_is_reported() {
+    let repo = Repo::new();
+    repo.write(
+        "features/upload/feature.toml",
+        &feature("upload", "design", "medium"),
+    );
+    repo.commit(PM, "upload");
+    repo.branch("pr");
+    repo.write(
+        "features/_shared/upload.toml",
+        &feature("upload", "launched", "medium"),
+    );
+    repo.remove("features/upload/feature.toml");
+    std::os::unix::fs::symlink(
+        "../_shared/upload.toml",
+        repo.path().join("features/upload/feature.toml"),
+    )
+    .unwrap();
+    repo.commit(DEV, "share the upload manifest");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL031").is_empty(), "{lint:#?}");
+}
+
+// 5. Borrowed waivers.
+
+#[test]
+fn a_new_manifest_cannot_borrow_another_features_waivers() {
+    let repo = Repo::new();
+    repo.write(
+        "features/legacy/feature.toml",
+        &feature("legacy", "launched", "medium"),
+    );
+    repo.commit(PM, "legacy");
+    repo.write(
+        "waivers/legacy-lg001.toml",
+        &waiver("LG001", "legacy", "srb"),
+    );
+    repo.write(
+        "waivers/legacy-lg002.toml",
+        &waiver("LG002", "legacy", "srb"),
+    );
+    repo.commit(CHAIR, "srb waives the gate for legacy");
+    let on_main = repo.lint(&[]);
+    assert_eq!(on_main.exit, 0, "main is clean: {on_main:#?}");
+
+    repo.branch("pr");
+    repo.write(
+        "features/team-b/legacy/feature.toml",
+        &feature("legacy", "launched", "high"),
+    );
+    repo.commit(DEV, "team-b legacy launched");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL008").is_empty(), "{lint:#?}");
+    // The waivers excuse neither manifest while the id is declared twice.
+    assert!(!lint.errors("LG002").is_empty(), "{lint:#?}");
+    assert!(
+        lint.diags
+            .iter()
+            .all(|d| d.severity != "note" || !d.code.starts_with("LG")),
+        "no LG finding is waived: {lint:#?}"
+    );
+}
+
+// 6. Choosing one's own judge.
+
+#[test]
+fn a_config_passed_with_dash_dash_config_is_read_from_the_merge_base() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "members = [\"chair@example.com\"]",
+            "members = [\"chair@example.com\", \"dev@example.com\"]",
+        ),
+    );
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(DEV, "dev joins the board and launches chat");
+    repo.sign("chat", "srb", DEV);
+
+    for args in [
+        &["--base", "main", "--config", "policy.toml"][..],
+        &["--base", "main"][..],
+    ] {
+        let lint = repo.lint(args);
+        assert_eq!(lint.exit, 1, "{args:?}: {lint:#?}");
+        assert!(
+            lint.has("PL028"),
+            "{args:?}: dev is no srb member at the base: {lint:#?}"
+        );
+        assert!(
+            !lint.errors("LG002").is_empty(),
+            "{args:?}: dev's sign-off does not count: {lint:#?}"
+        );
+    }
+}
+
+fn product_repo() -> Repo {
+    let repo = Repo::empty();
+    repo.write("README.md", "# product\n");
+    repo.write("product/policy.toml", CONFIG);
+    repo.write("product/policies/launch-gate.toml", POLICY);
+    repo.write(
+        "product/features/chat/feature.toml",
+        &feature("chat", "design", "medium"),
+    );
+    repo.commit(PM, "initial");
+    repo.branch("pr");
+    repo.remove("product/policy.toml");
+    repo.write(
+        "product/features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(DEV, "drop the config and launch chat");
+    repo
+}
+
+fn assert_judged_by_base_config(lint: &Lint, how: &str) {
+    assert!(
+        lint.exit == 1 || lint.exit == 2,
+        "{how}: must not pass: {lint:#?}"
+    );
+    if lint.exit == 1 {
+        assert!(
+            !lint.errors("LG002").is_empty() && !lint.errors("LG001").is_empty(),
+            "{how}: the base config still judges: {lint:#?}"
+        );
+    }
+    assert_ne!(
+        lint.summary["features_total"],
+        serde_json::json!(0),
+        "{how}: `0 of 0 features` is a silent pass: {lint:#?}"
+    );
+    assert!(!lint.stderr.contains("0 of 0 features"), "{how}: {lint:#?}");
+}
+
+#[test]
+fn deleting_the_config_of_a_project_in_a_subdirectory_does_not_empty_the_judge() {
+    let repo = product_repo();
+    let lint = repo.lint(&["-C", "product", "--base", "main"]);
+    assert_judged_by_base_config(&lint, "-C product");
+}
+
+#[test]
+fn deleting_the_config_is_caught_when_discovered_from_a_nested_directory() {
+    let repo = product_repo();
+    let lint = repo.lint(&["-C", "product/features/chat", "--base", "main"]);
+    assert_judged_by_base_config(&lint, "-C product/features/chat");
+}
+
+// 7. Playbook neutering.
+
+const PLAYBOOK: &str = "+++\nid = \"red-team\"\nversion = 1\ntitle = \"Red-team exercise\"\napplies_when = \"feature.risk_tier == 'high'\"\nrequired_sections = [\"Scope\"]\n+++\n# Red-team exercise\n## Scope\nEverything.\n";
+
+fn playbook_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write("playbooks/red-team.md", PLAYBOOK);
+    repo.write(
+        "features/upload/feature.toml",
+        &format!(
+            "{}playbooks = [\"red-team@1\"]\n",
+            feature("upload", "design", "high")
+        ),
+    );
+    repo.commit(PM, "upload follows red-team");
+    let on_main = repo.lint(&[]);
+    assert_eq!(on_main.exit, 0, "main is clean: {on_main:#?}");
+    repo.branch("pr");
+    repo
+}
+
+#[test]
+fn neutering_applies_when_is_judged_by_the_base_playbook() {
+    let repo = playbook_repo();
+    repo.write(
+        "playbooks/red-team.md",
+        &PLAYBOOK
+            .replace("version = 1", "version = 2")
+            .replace("feature.risk_tier == 'high'", "false"),
+    );
+    repo.write(
+        "features/upload/feature.toml",
+        &feature("upload", "design", "high"),
+    );
+    repo.commit(DEV, "red-team applies to nothing");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL015").iter().any(|d| d.feature == "upload"),
+        "the base's applies_when decides: {lint:#?}"
+    );
+}
+
+#[test]
+fn deleting_a_playbook_that_still_applies_is_an_error() {
+    let repo = playbook_repo();
+    repo.remove("playbooks/red-team.md");
+    repo.write(
+        "features/upload/feature.toml",
+        &feature("upload", "design", "high"),
+    );
+    repo.commit(DEV, "delete red-team");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL015").iter().any(|d| d.feature == "upload"),
+        "the deleted playbook still applies to upload: {lint:#?}"
+    );
+}
+
+// 8. Empty roles.
+
+#[test]
+fn a_role_with_no_members_warns_in_the_config_and_its_signoffs_are_errors() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(PM, "chat launched");
+    repo.sign("chat", "srb", CHAIR);
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "[roles.srb]\nmembers = [\"chair@example.com\"]",
+            "[roles.srb]\nmembers = []",
+        ),
+    );
+    assert!(repo.read("policy.toml").contains("members = []"));
+    repo.commit(PM, "the board is empty");
+
+    let lint = repo.lint(&[]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.find("PL012")
+            .iter()
+            .any(|d| d.file == "policy.toml" && d.severity == "warning"),
+        "an empty role is a warning where it is defined: {lint:#?}"
+    );
+    assert!(
+        lint.errors("PL020")
+            .iter()
+            .any(|d| d.file == "features/chat/signoffs/srb.toml"),
+        "a sign-off for a role with no members is an error: {lint:#?}"
+    );
+}
+
+// 9. A waiver from the wrong role.
+
+#[test]
+fn a_waiver_approved_by_a_role_that_does_not_own_the_rule_is_an_error() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(PM, "chat launched");
+    repo.write(
+        "waivers/chat-lg002.toml",
+        &waiver("LG002", "chat", "policy-analyst"),
+    );
+    repo.commit(LEE, "policy-analyst waives the board");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(!lint.errors("PL032").is_empty(), "{lint:#?}");
+    assert!(
+        !lint.errors("LG002").is_empty(),
+        "the wrong approver waives nothing: {lint:#?}"
+    );
+}
+
+// 10. A stale base on GitHub's merge ref.
+
+#[test]
+fn on_a_merge_ref_the_first_parent_judges_not_a_stale_base() {
+    let repo = Repo::new();
+    let old_base = repo.rev("HEAD");
+
+    repo.branch("pr");
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "review", "medium"),
+    );
+    repo.commit(PM, "chat to review");
+    repo.sign("chat", "policy-analyst", LEE);
+
+    // main tightens the gate after the PR branched, properly signed.
+    repo.git(&["checkout", "-q", "main"]);
+    let stricter = format!(
+        "{}\n[[rules]]\ncode = \"LG003\"\ntitle = \"Review needs a safety researcher\"\nwhen = \"feature.stage in ['review', 'cleared', 'launched']\"\nrequire_signoffs = [\"safety-researcher\"]\n",
+        POLICY.replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+    );
+    repo.write("policies/launch-gate.toml", &stricter);
+    repo.commit(PM, "add LG003");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let main_tip = repo.rev("main");
+
+    // The synthetic merge commit: first parent main, second parent pr.
+    repo.git(&["checkout", "-q", "--detach", "main"]);
+    repo.git_ok_as(
+        "noreply@github.com",
+        &["merge", "-q", "--no-ff", "-m", "Merge pr into main", "pr"],
+    );
+    let merge = repo.rev("HEAD");
+    assert_eq!(repo.rev(&format!("{merge}^1")), main_tip);
+    assert_eq!(repo.rev(&format!("{merge}^2")), repo.rev("pr"));
+
+    let lint = repo.lint(&["--base", &old_base, "--head", &merge]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("LG003").iter().any(|d| d.feature == "chat"),
+        "main's new rule judges the merge: {lint:#?}"
+    );
+    assert!(
+        !lint.has("PL028"),
+        "lee's own sign-off is not attributed to the merge commit: {lint:#?}"
+    );
+}
+
+// 11. Sparse checkouts.
+
+#[test]
+fn a_sparse_checkout_never_passes_silently_in_tree_mode() {
+    let repo = Repo::new();
+    repo.write(
+        "policies/owners.toml",
+        "[policy]\nid = \"owners\"\nversion = \"1.0.0\"\ntitle = \"Owners\"\nowners = [\"srb\"]\n\n[[rules]]\ncode = \"OW001\"\ntitle = \"Features name an owner\"\nassert = \"has(feature.owner)\"\n",
+    );
+    repo.commit(PM, "owners policy");
+    let full = repo.lint(&[]);
+    assert_eq!(full.exit, 1, "{full:#?}");
+    assert!(full.has("OW001"), "{full:#?}");
+
+    repo.git(&["sparse-checkout", "set", "--cone", "features"]);
+    assert!(!repo.path().join("policies/owners.toml").exists());
+    let sparse = repo.lint(&[]);
+    // §3.1: read the governed files from the index, or say the checkout is
+    // sparse (exit 2). Never a pass.
+    let read_from_index = sparse.exit == 1 && sparse.has("OW001");
+    let refused = sparse.exit == 2 && sparse.stderr.to_lowercase().contains("sparse");
+    assert!(
+        read_from_index || refused,
+        "a sparse checkout must not be judged without its policies: {sparse:#?}"
+    );
+}
+
+// 12. Renames keep sign-offs and their authors.
+
+fn renamed_repo() -> Repo {
+    let repo = Repo::new();
+    repo.cleared_with_panel("alpha", "alpha");
+    let on_main = repo.lint(&[]);
+    assert_eq!(on_main.exit, 0, "main is clean: {on_main:#?}");
+    repo.branch("pr");
+    std::fs::create_dir_all(repo.path().join("features/team-a")).unwrap();
+    repo.git_ok_as(DEV, &["mv", "features/alpha", "features/team-a/alpha"]);
+    repo
+}
+
+fn assert_rename_is_clean(lint: &Lint, how: &str) {
+    assert_eq!(lint.exit, 0, "{how}: {lint:#?}");
+    for code in ["PL030", "PL028", "LG001", "PL017"] {
+        assert!(!lint.has(code), "{how}: unexpected {code}: {lint:#?}");
+    }
+}
+
+#[test]
+fn moving_a_feature_directory_keeps_its_signoffs_in_range_mode() {
+    let repo = renamed_repo();
+    repo.commit(DEV, "move alpha under team-a");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_rename_is_clean(&lint, "--base main");
+}
+
+#[test]
+fn moving_a_feature_directory_keeps_its_signoffs_when_staged() {
+    let repo = renamed_repo();
+    let lint = repo.lint(&["--staged"]);
+    assert_rename_is_clean(&lint, "--staged");
+}
+
+// 13. Honest changes pass.
+
+#[test]
+fn members_adding_their_own_signoffs_pass() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.cleared_with_panel("chat", "chat");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    assert!(
+        lint.diags.iter().all(|d| d.severity == "note"),
+        "{:?}",
+        lint.codes()
+    );
+}
+
+#[test]
+fn a_versioned_policy_change_with_a_fresh_owner_go_passes() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policies/launch-gate.toml",
+        &POLICY
+            .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+            .replace(
+                "feature.stage in ['cleared', 'launched']",
+                "feature.stage in ['review', 'cleared', 'launched']",
+            ),
+    );
+    repo.commit(PM, "tighten the gate");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    for code in ["PL026", "PL027", "PL028"] {
+        assert!(!lint.has(code), "unexpected {code}: {lint:#?}");
+    }
+}
+
+#[test]
+fn adopting_the_tool_in_a_pull_request_passes_with_a_note() {
+    let repo = Repo::empty();
+    repo.write("README.md", "# product\n");
+    repo.commit(PM, "initial");
+    repo.branch("pr");
+    repo.write("policy.toml", CONFIG);
+    repo.write("policies/launch-gate.toml", POLICY);
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "concept", "low"),
+    );
+    repo.commit(PM, "adopt policy");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    let noted = lint.diags.iter().any(|d| d.severity == "note")
+        || lint.stderr.to_lowercase().contains("note");
+    assert!(noted, "adoption is noted: {lint:#?}");
+}
