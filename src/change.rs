@@ -18,12 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::diagnostic::Diagnostic;
 use crate::model::config::Config;
 use crate::model::read::decode;
 use crate::model::signoff::parse_waiver;
 use crate::model::workspace::{self, Author, Base, History, Workspace};
-use crate::rules::codes;
 use crate::settings::Settings;
 use crate::source::git::{BlobId, ChangedPath, CommitInfo, Git, GitError, GitSnapshot, Revision};
 use crate::source::{EntryKind, Snapshot, WorkTree};
@@ -384,6 +383,7 @@ fn authored_paths(workspace: &Workspace) -> BTreeSet<String> {
         .feature_signoffs
         .values()
         .chain(workspace.policy_signoffs.values())
+        .chain(workspace.playbook_signoffs.values())
         .flatten()
         .map(|s| s.file.path.clone())
         .chain(workspace.waivers.iter().map(|w| w.file.path.clone()))
@@ -568,16 +568,7 @@ fn judge_config(
     let prefix = checked_prefix
         .or(disk_prefix)
         .unwrap_or_else(|| located.prefix.clone());
-    let judge_has_policies = Config::default()
-        .paths
-        .policies
-        .iter()
-        .flat_map(|glob| workspace::glob_bases(std::slice::from_ref(glob)))
-        .any(|base| {
-            judge_snapshot
-                .list(&format!("{prefix}{base}"))
-                .is_ok_and(|entries| entries.iter().any(|e| e.path.ends_with(".toml")))
-        });
+    let judge_has_policies = holds_policies(&judge_snapshot, &prefix);
     let change_has_config = located.config.is_some() || sides_has_config(sides, &run_prefix)?;
     if change_has_config && judge_has_policies && matches!(request.mode, Mode::Range { .. }) {
         return Err(ChangeError(format!(
@@ -591,34 +582,26 @@ fn judge_config(
             }
         )));
     }
-    let mut diagnostics = Vec::new();
     let adopting = !judge_has_policies;
-    if adopting && change_has_config {
-        let file = SourceFile::new(
-            format!("{prefix}{CONFIG_NAME}"),
-            format!("{prefix}{CONFIG_NAME} (new in this change)"),
-        );
-        let len = file.text.len();
-        diagnostics.push(
-            Diagnostic::new(
-                codes::POLICY_CHANGE_UNSIGNED,
-                Severity::Note,
-                format!(
-                    "this change adopts policy checking: the {what} has no `{CONFIG_NAME}` and no policies, \
-                     so the change is judged by the defaults and the built-in pack, and its own \
-                     configuration and policies take effect once it lands"
-                ),
-            )
-            .at(&file, 0..len, "adopted here"),
-        );
-    }
     Ok(JudgeConfig {
         config: Config::default(),
-        diagnostics,
+        diagnostics: Vec::new(),
         prefix,
         path: None,
         adopting,
     })
+}
+
+/// True when `snapshot` holds policy files under the default policies glob
+/// below `prefix`.
+fn holds_policies(snapshot: &dyn Snapshot, prefix: &str) -> bool {
+    workspace::glob_bases(&Config::default().paths.policies)
+        .iter()
+        .any(|base| {
+            snapshot
+                .list(&format!("{prefix}{base}"))
+                .is_ok_and(|entries| entries.iter().any(|e| e.path.ends_with(".toml")))
+        })
 }
 
 fn sides_has_config(sides: &Sides, run_prefix: &str) -> Result<bool, ChangeError> {
@@ -826,7 +809,12 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
         Some(snapshot) => {
             let mut base =
                 Workspace::load_base(snapshot, &prefix, &config, &base_dirs, changed.clone());
-            base.adopting = judge_config.adopting;
+            // Staged mode reads its config from the index; whether the
+            // commit adopts policy checking is a question about HEAD.
+            base.adopting = judge_config.adopting
+                || (!range
+                    && discover(snapshot, &prefix)?.is_none()
+                    && !holds_policies(snapshot, &prefix));
             base
         }
         // Unborn HEAD in staged mode: everything staged is new, and the
@@ -897,7 +885,7 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
 fn is_policy_path(config: &Config, prefix: &str, path: &str) -> bool {
     let relative = path.strip_prefix(prefix).unwrap_or(path);
     workspace::globset(&config.paths.policies).is_match(relative)
-        || workspace::globset(&["policies/signoffs/*/*.toml".to_string()]).is_match(relative)
+        || workspace::globset(&[workspace::POLICY_SIGNOFFS.to_string()]).is_match(relative)
 }
 
 /// Authorship of the sign-off and waiver files the change adds or edits,
@@ -1019,7 +1007,10 @@ fn all_globs(config: &Config) -> Vec<String> {
     .into_iter()
     .flatten()
     .cloned()
-    .chain(["policies/signoffs/*/*.toml".to_string()])
+    .chain([
+        workspace::POLICY_SIGNOFFS.to_string(),
+        workspace::PLAYBOOK_SIGNOFFS.to_string(),
+    ])
     .collect()
 }
 

@@ -416,8 +416,8 @@ pub struct Rule {
     "then" = {"properties": {"conditions": {"minItems": 1}}, "required": ["conditions"]}
 ))]
 pub struct SignoffFile {
-    /// What is signed: `feature:<id>` or `policy:<id>`.
-    #[schemars(regex(pattern = r"^(feature|policy):.+$"))]
+    /// What is signed: `feature:<id>`, `policy:<id>` or `playbook:<id>`.
+    #[schemars(regex(pattern = r"^(feature|policy|playbook):.+$"))]
     pub subject: String,
     /// The role signing; a role defined in policy.toml, and the file's name.
     pub role: String,

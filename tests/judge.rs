@@ -920,3 +920,119 @@ fn adopting_the_tool_in_a_pull_request_passes_with_a_note() {
         || lint.stderr.to_lowercase().contains("note");
     assert!(noted, "adoption is noted: {lint:#?}");
 }
+
+/// `policy init && policy hook install && git commit`: adopting the tool is
+/// not a policy change needing sign-offs, on an unborn branch and on a
+/// repository with history but no policies yet.
+#[test]
+fn the_commit_that_adopts_the_tool_goes_through_the_hook() {
+    for with_history in [false, true] {
+        let repo = Repo::empty();
+        if with_history {
+            repo.write("README.md", "# product\n");
+            repo.commit(PM, "readme");
+        }
+        let (code, _, stderr) = repo.policy_as(PM, &["init"]);
+        assert_eq!(code, 0, "{stderr}");
+        let (code, _, stderr) = repo.policy_as(PM, &["hook", "install"]);
+        assert_eq!(code, 0, "{stderr}");
+        repo.git_ok_as(PM, &["add", "-A"]);
+        let output = repo.git_as(PM, &["commit", "-q", "-m", "adopt policy"]);
+        assert!(
+            output.status.success(),
+            "history: {with_history}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The next policy change is judged: it needs its owners.
+        let text = repo.read("policies/launch-gate.toml");
+        repo.write(
+            "policies/launch-gate.toml",
+            &text
+                .replace("version = \"1.0.0\"", "version = \"1.0.1\"")
+                .replace("title = \"", "title = \"Edited: "),
+        );
+        repo.git_ok_as(PM, &["add", "-A"]);
+        let output = repo.git_as(PM, &["commit", "-q", "-m", "edit the gate"]);
+        assert!(!output.status.success(), "history: {with_history}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("PL027"),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// A playbook whose front matter names `owners` changes only with their go
+/// on the new content; the change cannot drop the owners to skip them.
+#[test]
+fn a_playbook_with_owners_changes_only_with_their_go() {
+    let repo = Repo::new();
+    let owned = PLAYBOOK.replace(
+        "required_sections",
+        "owners = [\"safety-researcher\"]\nrequired_sections",
+    );
+    repo.git_ok_as(PM, &["checkout", "-q", "main"]);
+    repo.write("playbooks/red-team.md", &owned);
+    repo.commit(PM, "red-team playbook with owners");
+    repo.branch("pr");
+    // Version bump, new text, and the owners dropped: still the base's owners.
+    repo.write(
+        "playbooks/red-team.md",
+        &PLAYBOOK
+            .replace("version = 1", "version = 2")
+            .replace("Everything.", "Only the upload path."),
+    );
+    repo.commit(DEV, "narrow the red-team scope");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("playbook `red-team`")
+                && d.message.contains("safety-researcher")),
+        "{lint:#?}"
+    );
+    // The owner reviews and signs the new content: the change passes.
+    let (code, _, stderr) = repo.policy_as(
+        ANA,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(ANA, "safety-researcher signs the red-team change");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    // Signed by someone else in the owner's name: not counted.
+    repo.write(
+        "playbooks/red-team.md",
+        &PLAYBOOK
+            .replace("version = 1", "version = 3")
+            .replace("Everything.", "Nothing."),
+    );
+    repo.commit(DEV, "narrow it further");
+    let (code, _, stderr) = repo.policy_as(
+        DEV,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(DEV, "forge the owner's go");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("PL028"), "{lint:#?}");
+}

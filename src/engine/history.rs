@@ -4,6 +4,7 @@
 //! members of their roles.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::model::digest::digest;
@@ -48,6 +49,7 @@ fn authored_files(workspace: &Workspace) -> Vec<Authored<'_>> {
         .feature_signoffs
         .values()
         .chain(workspace.policy_signoffs.values())
+        .chain(workspace.playbook_signoffs.values())
         .flatten()
     {
         out.push((
@@ -228,6 +230,36 @@ fn playbook_versions(
         if !base.changed.contains(&playbook.file.path) {
             continue;
         }
+        let new_digest = playbook.digest();
+        if old.digest() != new_digest {
+            // The base's owners judge the change; the new version can add
+            // owners, never drop them.
+            let mut roles = old.owners.clone();
+            for owner in &playbook.owners {
+                if !roles.iter().any(|r| r.text == owner.text) {
+                    roles.push(owner.clone());
+                }
+            }
+            let document = Document {
+                kind: "playbook",
+                id: &playbook.id,
+                file: &playbook.file,
+                anchor: playbook
+                    .front_matter
+                    .get("id")
+                    .map_or(0..0, |n| n.span.clone()),
+                signoffs: workspace.playbook_signoffs.get(&playbook.id),
+                dir: "playbooks/signoffs",
+            };
+            require_signoffs(
+                workspace,
+                &document,
+                &roles,
+                &new_digest,
+                Subject::Modified,
+                out,
+            );
+        }
         if old.file.text == playbook.file.text {
             continue;
         }
@@ -288,6 +320,19 @@ fn policy_changes(
     out: &mut Vec<Diagnostic>,
 ) {
     if base.adopting {
+        if let Some(first) = workspace.checked_policies.first() {
+            out.push(
+                Diagnostic::new(
+                    codes::POLICY_CHANGE_UNSIGNED,
+                    Severity::Note,
+                    "this change adopts policy checking: the base has no `policy.toml` and no \
+                     policies, so its policies need nobody's sign-off now; they judge every \
+                     later change once it lands"
+                        .to_string(),
+                )
+                .at(&first.file, policy_id_span(first), "adopted here"),
+            );
+        }
         return;
     }
     let own = &workspace.checked_policies;
@@ -372,6 +417,20 @@ enum Subject {
     Deleted,
 }
 
+/// A versioned document whose changes need sign-offs: a policy or a
+/// playbook.
+struct Document<'a> {
+    /// `policy` or `playbook`.
+    kind: &'static str,
+    id: &'a str,
+    file: &'a Arc<SourceFile>,
+    /// Where to point when a role has no span of its own.
+    anchor: std::ops::Range<usize>,
+    signoffs: Option<&'a Vec<crate::model::signoff::Signoff>>,
+    /// The directory of its sign-offs (`policies/signoffs`).
+    dir: &'static str,
+}
+
 fn require_policy_signoffs(
     workspace: &Workspace,
     policy: &Policy,
@@ -380,10 +439,31 @@ fn require_policy_signoffs(
     subject: Subject,
     out: &mut Vec<Diagnostic>,
 ) {
-    let signoffs = workspace.policy_signoffs.get(&policy.id);
+    let document = Document {
+        kind: "policy",
+        id: &policy.id,
+        file: &policy.file,
+        anchor: policy_id_span(policy),
+        signoffs: workspace.policy_signoffs.get(&policy.id),
+        dir: "policies/signoffs",
+    };
+    require_signoffs(workspace, &document, roles, digest_value, subject, out);
+}
+
+fn require_signoffs(
+    workspace: &Workspace,
+    document: &Document<'_>,
+    roles: &[SpannedText],
+    digest_value: &str,
+    subject: Subject,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (kind, id) = (document.kind, document.id);
     let unauthorised = unauthorised(workspace);
     for role in roles {
-        let signoff = signoffs.and_then(|list| list.iter().find(|s| s.role == role.text));
+        let signoff = document
+            .signoffs
+            .and_then(|list| list.iter().find(|s| s.role == role.text));
         let problem = match signoff {
             None => Some("no sign-off".to_string()),
             Some(s) if s.decision != Decision::Go => {
@@ -403,31 +483,29 @@ fn require_policy_signoffs(
             Some(_) => None,
         };
         let Some(problem) = problem else { continue };
+        let sign = format!("policy sign --{kind} {id} --role {}", role.text);
         let (what, label, command) = match subject {
             Subject::Added => (
                 "adds",
                 format!(
-                    "`{}` (an admin role) must approve the new policy",
+                    "`{}` (an admin role) must approve the new {kind}",
                     role.text
                 ),
-                format!("policy sign --policy {} --role {}", policy.id, role.text),
+                sign,
             ),
             Subject::Modified => (
                 "modifies",
                 format!("`{}` must sign the new version", role.text),
-                format!("policy sign --policy {} --role {}", policy.id, role.text),
+                sign,
             ),
             Subject::Deleted => (
                 "deletes",
                 format!("`{}` must approve the deletion", role.text),
-                format!(
-                    "policy sign --policy {} --role {} --deletes",
-                    policy.id, role.text
-                ),
+                format!("{sign} --deletes"),
             ),
         };
         let span = if role.span.is_empty() {
-            policy_id_span(policy)
+            document.anchor.clone()
         } else {
             role.span.clone()
         };
@@ -435,14 +513,14 @@ fn require_policy_signoffs(
             codes::POLICY_CHANGE_UNSIGNED,
             Severity::Error,
             format!(
-                "this change {what} policy `{}`, and `{}` has {problem}",
-                policy.id, role.text
+                "this change {what} {kind} `{id}`, and `{}` has {problem}",
+                role.text
             ),
         )
-        .at(&policy.file, span, label)
+        .at(document.file, span, label)
         .help(format!(
-            "after review, a member of `{}` runs `{command}` and commits policies/signoffs/{}/{}.toml",
-            role.text, policy.id, role.text
+            "after review, a member of `{}` runs `{command}` and commits {}/{id}/{}.toml",
+            role.text, document.dir, role.text
         ));
         if let Some(s) = signoff {
             d = d.related(&s.file, s.digest_span.clone(), "this sign-off");

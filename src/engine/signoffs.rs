@@ -227,6 +227,7 @@ pub fn check(
         states.insert(dir, roles);
     }
     policy_signoff_checks(workspace, settings, out);
+    playbook_signoff_checks(workspace, settings, out);
     states
 }
 
@@ -329,6 +330,34 @@ fn feature_states(
             );
         }
         roles
+    }
+}
+
+fn playbook_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    for (id, signoffs) in &workspace.playbook_signoffs {
+        let playbook = workspace.playbooks.iter().find(|p| &p.id == id);
+        for signoff in signoffs {
+            common_checks(workspace, settings, signoff, &format!("playbook:{id}"), out);
+            if let Some(playbook) = playbook
+                && signoff.digest != playbook.digest()
+            {
+                out.push(
+                    Diagnostic::new(
+                        codes::STALE_SIGNOFF,
+                        Severity::Warning,
+                        format!(
+                            "`{}` sign-off on playbook `{id}` is stale: the playbook changed since it was signed",
+                            signoff.role
+                        ),
+                    )
+                    .at(&signoff.file, signoff.digest_span.clone(), "digest of the playbook that was signed")
+                    .help(format!(
+                        "review the playbook change, then re-sign: `policy sign --playbook {id} --role {}`",
+                        signoff.role
+                    )),
+                );
+            }
+        }
     }
 }
 

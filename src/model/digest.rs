@@ -30,6 +30,24 @@ pub fn digest(table: &Table, excludes: &[String]) -> String {
     out
 }
 
+/// `sha256:<hex>` of a Markdown document with TOML front matter (a
+/// playbook): the canonical form of the front matter, a newline, then the
+/// body with CRLF line endings as LF. Editing the body or the front matter
+/// changes it; reformatting the front matter does not.
+pub fn digest_document(front_matter: &Table, body: &str) -> String {
+    let mut canonical = String::new();
+    write_table(&mut canonical, front_matter, "", &[]);
+    canonical.push('\n');
+    canonical.push_str(&body.replace("\r\n", "\n"));
+    let hash = Sha256::digest(canonical.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in hash {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
 /// The canonical text itself, for debugging and tests.
 pub fn canonical(table: &Table, excludes: &[String]) -> String {
     let mut canonical = String::new();

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::policy::SpannedText;
 use crate::model::read::{Fields, bom_len, document_anchor, syntax_diagnostic};
 use crate::model::tree::{self, Table};
 use crate::rules::codes;
@@ -21,6 +22,21 @@ pub struct Playbook {
     pub applies_when: Option<(String, Range<usize>)>,
     pub required_sections: Vec<(String, Range<usize>)>,
     pub headings: Vec<Heading>,
+    /// `owners`: roles whose go sign-off a change to the playbook needs.
+    pub owners: Vec<SpannedText>,
+    /// Where the Markdown body starts (after the closing `+++`).
+    pub body_start: usize,
+}
+
+impl Playbook {
+    /// The canonical digest of the playbook: its front matter (as for any
+    /// TOML subject) and its body with line endings normalised.
+    pub fn digest(&self) -> String {
+        crate::model::digest::digest_document(
+            &self.front_matter,
+            &self.file.text[self.body_start.min(self.file.text.len())..],
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -95,7 +111,24 @@ pub fn parse(file: &Arc<SourceFile>) -> (Option<Playbook>, Vec<Diagnostic>) {
                 .collect()
         })
         .unwrap_or_default();
-    let _ = fields.strings("owners", false);
+    let owners: Vec<SpannedText> = match fields.strings("owners", false) {
+        Some((items, node)) if items.is_empty() => {
+            fields.invalid(
+                node,
+                "`owners = []`: nobody would have to approve a change to this playbook".to_string(),
+                "name at least one role, or leave `owners` out",
+            );
+            Vec::new()
+        }
+        Some((items, _)) => items
+            .into_iter()
+            .map(|(s, n)| SpannedText {
+                text: s.to_string(),
+                span: n.span.clone(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let headings = headings(&file.text, body_start);
 
     for (section, span) in &required_sections {
@@ -137,6 +170,8 @@ pub fn parse(file: &Arc<SourceFile>) -> (Option<Playbook>, Vec<Diagnostic>) {
             applies_when,
             required_sections,
             headings,
+            owners,
+            body_start,
         }),
         _ => None,
     };

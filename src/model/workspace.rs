@@ -40,6 +40,9 @@ pub struct Workspace {
     pub feature_signoffs: BTreeMap<String, Vec<Signoff>>,
     /// Sign-offs of policies, by policy id (from their directory).
     pub policy_signoffs: BTreeMap<String, Vec<Signoff>>,
+    /// Sign-offs of playbooks (`playbooks/signoffs/<id>/<role>.toml`), by
+    /// playbook id.
+    pub playbook_signoffs: BTreeMap<String, Vec<Signoff>>,
     pub waivers: Vec<Waiver>,
     /// Every directory holding a manifest, parsed or not.
     pub feature_dirs: BTreeSet<String>,
@@ -144,7 +147,13 @@ enum Kind {
     Waiver,
     FeatureSignoff,
     PolicySignoff,
+    PlaybookSignoff,
 }
+
+/// Where the sign-offs of policies and playbooks live, relative to the
+/// project root: `<dir>/<subject id>/<role>.toml`.
+pub const POLICY_SIGNOFFS: &str = "policies/signoffs/*/*.toml";
+pub const PLAYBOOK_SIGNOFFS: &str = "playbooks/signoffs/*/*.toml";
 
 /// Compiles path globs into one set; `*` does not cross `/`.
 pub fn globset(globs: &[String]) -> GlobSet {
@@ -209,7 +218,10 @@ impl Listing {
             .filter(|(entry, kind)| {
                 matches!(
                     kind,
-                    Kind::FeatureSignoff | Kind::PolicySignoff | Kind::Waiver
+                    Kind::FeatureSignoff
+                        | Kind::PolicySignoff
+                        | Kind::PlaybookSignoff
+                        | Kind::Waiver
                 ) && !matches!(entry.kind, EntryKind::EscapingSymlink { .. })
             })
             .map(|(entry, _)| entry.path.clone())
@@ -238,7 +250,7 @@ pub fn list(
     .flatten()
     .flatten()
     .cloned()
-    .chain(["policies/signoffs/*/*.toml".to_string()])
+    .chain([POLICY_SIGNOFFS.to_string(), PLAYBOOK_SIGNOFFS.to_string()])
     .collect();
     let mut bases = glob_bases(&listed_globs);
     if let Some(only) = only_feature_dirs {
@@ -265,7 +277,8 @@ pub fn list(
     let playbooks = globset(&config.paths.playbooks);
     let policies = globset(&config.paths.policies);
     let waivers = globset(&config.paths.waivers);
-    let policy_signoffs = globset(&["policies/signoffs/*/*.toml".to_string()]);
+    let policy_signoffs = globset(&[POLICY_SIGNOFFS.to_string()]);
+    let playbook_signoffs = globset(&[PLAYBOOK_SIGNOFFS.to_string()]);
 
     let mut classified: Vec<(SnapshotEntry, Kind)> = Vec::new();
     let mut feature_dirs = BTreeSet::new();
@@ -296,6 +309,8 @@ pub fn list(
             Kind::Waiver
         } else if policy_signoffs.is_match(&rel) {
             Kind::PolicySignoff
+        } else if playbook_signoffs.is_match(&rel) {
+            Kind::PlaybookSignoff
         } else {
             continue;
         };
@@ -371,6 +386,7 @@ pub fn parse(
         Waiver(Option<Waiver>),
         FeatureSignoff(Option<Signoff>),
         PolicySignoff(String, Option<Signoff>),
+        PlaybookSignoff(String, Option<Signoff>),
     }
 
     let read_one = |source: &dyn Snapshot,
@@ -430,6 +446,7 @@ pub fn parse(
                         Kind::Waiver => Parsed::Waiver(None),
                         Kind::FeatureSignoff => Parsed::FeatureSignoff(None),
                         Kind::PolicySignoff => Parsed::PolicySignoff(String::new(), None),
+                        Kind::PlaybookSignoff => Parsed::PlaybookSignoff(String::new(), None),
                     };
                     return (parsed, vec![diagnostic]);
                 }
@@ -462,7 +479,7 @@ pub fn parse(
                     let (signoff, diagnostics) = signoff::parse_signoff(&file);
                     (Parsed::FeatureSignoff(signoff), diagnostics)
                 }
-                Kind::PolicySignoff => {
+                Kind::PolicySignoff | Kind::PlaybookSignoff => {
                     let id = entry
                         .path
                         .rsplit('/')
@@ -470,7 +487,11 @@ pub fn parse(
                         .unwrap_or_default()
                         .to_string();
                     let (signoff, diagnostics) = signoff::parse_signoff(&file);
-                    (Parsed::PolicySignoff(id, signoff), diagnostics)
+                    if *kind == Kind::PolicySignoff {
+                        (Parsed::PolicySignoff(id, signoff), diagnostics)
+                    } else {
+                        (Parsed::PlaybookSignoff(id, signoff), diagnostics)
+                    }
                 }
             }
         })
@@ -484,6 +505,7 @@ pub fn parse(
         policy_source: PolicySource::Repository,
         feature_signoffs: BTreeMap::new(),
         policy_signoffs: BTreeMap::new(),
+        playbook_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
         feature_dirs,
         partial,
@@ -511,6 +533,9 @@ pub fn parse(
             }
             Parsed::PolicySignoff(id, Some(s)) => {
                 workspace.policy_signoffs.entry(id).or_default().push(s)
+            }
+            Parsed::PlaybookSignoff(id, Some(s)) => {
+                workspace.playbook_signoffs.entry(id).or_default().push(s)
             }
             _ => {}
         }

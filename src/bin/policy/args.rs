@@ -119,7 +119,8 @@ pub enum DecisionArg {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The feature id (or, with --policy, the policy id) to sign.
+    /// The feature id (or, with --policy or --playbook, the policy or playbook
+    /// id) to sign.
     pub subject: String,
     /// The role signing; must be defined in policy.toml.
     #[arg(long)]
@@ -136,6 +137,9 @@ pub struct SignArgs {
     /// Sign a policy instead of a feature.
     #[arg(long)]
     pub policy: bool,
+    /// Sign a playbook instead of a feature (its owners approve a change).
+    #[arg(long, conflicts_with = "policy")]
+    pub playbook: bool,
     /// With --policy: approve deleting the policy (or moving it out of the
     /// policies glob, or changing its id). The sign-off binds to the content
     /// being deleted, read from the revision given by --from.

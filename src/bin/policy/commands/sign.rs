@@ -78,7 +78,26 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         None
     };
     let policies_from = before.as_ref().unwrap_or(&workspace);
-    let (subject, digest_value, policy_version, path) = if args.policy {
+    let (subject, digest_value, policy_version, path) = if args.playbook {
+        let Some(playbook) = workspace.playbooks.iter().find(|p| p.id == args.subject) else {
+            let ids: Vec<&str> = workspace.playbooks.iter().map(|p| p.id.as_str()).collect();
+            return Err(Failure::usage(format!(
+                "no playbook `{}` in this repository: {}",
+                args.subject,
+                did_you_mean(&args.subject, ids.iter().copied())
+            )));
+        };
+        (
+            format!("playbook:{}", playbook.id),
+            playbook.digest(),
+            None,
+            project
+                .project_root
+                .join("playbooks/signoffs")
+                .join(&playbook.id)
+                .join(format!("{}.toml", args.role)),
+        )
+    } else if args.policy {
         let Some(policy) = policies_from
             .policies
             .iter()
