@@ -4,6 +4,8 @@
 #   tree mode   vs  git ls-files -z features | xargs -0 cat     (target <= 1.5x)
 #   --staged    vs  git diff --cached --name-only, 1 feature changed   (target <= 5x)
 #   --base      vs  git diff --name-only main...topic, 50 features changed (target <= 5x)
+#   --base with a changed playbook every feature follows
+#               vs  git diff --name-only main...HEAD + git grep -l <id> HEAD -- features (1.5x)
 #
 # Each is measured on two generated repositories (a quarter size and full
 # size) so the growth with repository size shows. Prints best-of-RUNS wall
@@ -74,5 +76,17 @@ for scale in 4 1; do
   row "--base main (50 features changed)" "git diff --name-only main...topic" \
     "git diff --name-only main...topic" \
     "'$policy' lint --base main --today 2026-11-26 --format json" "5x"
+
+  # The same branch plus a changed playbook that every feature follows: the
+  # followers are read for their playbook references, nothing else.
+  (
+    cd "$repo" && git checkout -q -b topic-playbook
+    sed -i 's/^version = 1$/version = 2/' playbooks/privacy-review.md
+    echo "One more step." >>playbooks/privacy-review.md
+    git commit -qam "change a playbook"
+  )
+  row "--base main (50 + a followed playbook)" "git diff --name-only main...HEAD + git grep -l" \
+    "git diff --name-only main...HEAD && git grep -l privacy-review HEAD -- features" \
+    "'$policy' lint --base main --today 2026-11-26 --format json" "1.5x"
   (cd "$repo" && git checkout -q main)
 done

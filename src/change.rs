@@ -793,10 +793,15 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
         None
     };
 
-    let loaded_dirs: BTreeSet<String> = workspace.features.iter().map(|f| f.dir.clone()).collect();
-    // Manifests that moved: the base side of a renamed feature is found by
-    // its id at its old path.
-    let mut base_dirs = loaded_dirs.clone();
+    // The base side is parsed only where a manifest changed: an unchanged
+    // manifest is the same at the base. Manifests that moved: the base side
+    // of a renamed feature is found by its id at its old path.
+    let mut base_dirs: BTreeSet<String> = workspace
+        .features
+        .iter()
+        .filter(|f| changed.contains(&f.file.path))
+        .map(|f| f.dir.clone())
+        .collect();
     for change in &changes {
         if change.new.is_none()
             && is_manifest(&change.path)
@@ -809,6 +814,30 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
         Some(snapshot) => {
             let mut base =
                 Workspace::load_base(snapshot, &prefix, &config, &base_dirs, changed.clone());
+            let by_id: BTreeMap<String, Arc<crate::model::tree::Table>> = base
+                .features
+                .values()
+                .filter_map(|table| {
+                    let id = table.get("id")?.value.as_str()?.to_string();
+                    Some((id, Arc::clone(table)))
+                })
+                .collect();
+            for feature in &workspace.features {
+                let path = &feature.file.path;
+                if base.features.contains_key(path) {
+                    continue;
+                }
+                if !changed.contains(path) {
+                    base.features
+                        .insert(path.clone(), Arc::clone(&feature.table));
+                } else if let Some(old) = by_id.get(&feature.id)
+                    && changes.iter().any(|c| c.path == *path && c.old.is_none())
+                {
+                    // Added at this path, and a manifest with its id left
+                    // another: a move.
+                    base.features.insert(path.clone(), Arc::clone(old));
+                }
+            }
             // Staged mode reads its config from the index; whether the
             // commit adopts policy checking is a question about HEAD.
             base.adopting = judge_config.adopting
@@ -856,8 +885,20 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
             })
             .map(|f| f.id.clone())
             .collect();
+        let playbook_only: BTreeSet<String> = workspace
+            .features
+            .iter()
+            .filter(|f| {
+                !deleted_playbook
+                    && report.contains(&f.id)
+                    && !touched_dirs.contains(&f.dir)
+                    && !named_ids.contains(&f.id)
+            })
+            .map(|f| f.id.clone())
+            .collect();
         let mut settings = settings_for(request, config, prefix);
         settings.report_on = Some(report);
+        settings.playbook_only = playbook_only;
         return finish(
             &git,
             request,

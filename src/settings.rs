@@ -16,6 +16,10 @@ pub struct Settings {
     pub config: Config,
     /// Which features to report on. `None` reports on all of them.
     pub report_on: Option<BTreeSet<String>>,
+    /// Features a change touches only through a playbook they follow: for
+    /// them only the playbook checks run and are reported (their own files
+    /// did not change, so nothing else about them can have).
+    pub playbook_only: BTreeSet<String>,
 }
 
 impl Settings {
@@ -25,6 +29,7 @@ impl Settings {
             prefix: String::new(),
             config,
             report_on: None,
+            playbook_only: BTreeSet::new(),
         }
     }
 }

@@ -1036,3 +1036,40 @@ fn a_playbook_with_owners_changes_only_with_their_go() {
     assert_eq!(lint.exit, 1, "{lint:#?}");
     assert!(lint.has("PL028"), "{lint:#?}");
 }
+
+/// A change to a playbook touches the features that follow it, for the
+/// playbook's checks only: what was already wrong with them elsewhere is
+/// not this change's doing and does not block it.
+#[test]
+fn a_playbook_change_reports_its_followers_playbook_findings_only() {
+    let repo = Repo::new();
+    repo.write("playbooks/red-team.md", &PLAYBOOK);
+    // `chat` follows the playbook and is launched without any sign-off:
+    // LG001 and LG002 fail on main already.
+    repo.write(
+        "features/chat/feature.toml",
+        &format!(
+            "{}playbooks = [\"red-team@1\"]\n",
+            feature("chat", "launched", "high")
+        ),
+    );
+    repo.commit(PM, "chat follows red-team");
+    repo.branch("pr");
+    repo.write(
+        "playbooks/red-team.md",
+        &PLAYBOOK
+            .replace("version = 1", "version = 2")
+            .replace("Everything.", "Everything, twice."),
+    );
+    repo.commit(PM, "red-team v2");
+    let lint = repo.lint(&["--base", "main"]);
+    assert!(
+        lint.find("PL014").iter().any(|d| d.feature == "chat"),
+        "the follower is told its reference is outdated: {lint:#?}"
+    );
+    assert!(!lint.has("LG001") && !lint.has("LG002"), "{lint:#?}");
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    // With --all, everything is reported as before.
+    let all = repo.lint(&["--base", "main", "--all"]);
+    assert!(all.has("LG002"), "{all:#?}");
+}

@@ -54,6 +54,9 @@ pub struct Expression {
     /// reads `signoffs`). Two features that agree on these reads get the
     /// same result, which lets evaluation reuse it.
     pub reads: Option<Vec<Read>>,
+    /// The expression reads the `playbooks` variable (the playbooks'
+    /// versions), so a playbook change can change its result.
+    pub uses_playbooks: bool,
 }
 
 /// One read of a per-feature variable: `feature.risk.residual`,
@@ -95,6 +98,7 @@ impl Expression {
                     feature_paths: Vec::new(),
                     unknown_variables: Vec::new(),
                     reads: None,
+                    uses_playbooks: false,
                     program,
                 };
                 expression.analyse();
@@ -147,7 +151,9 @@ impl Expression {
         let mut unknown = Vec::new();
         let mut scope: Vec<String> = Vec::new();
         let root = self.program.expression().clone();
-        self.walk(&root, &mut scope, &mut paths, &mut unknown);
+        let mut used = Vec::new();
+        self.walk(&root, &mut scope, &mut paths, &mut unknown, &mut used);
+        self.uses_playbooks = used.iter().any(|name| name == "playbooks");
         self.feature_paths = paths;
         self.unknown_variables = unknown;
         let mut reads = Vec::new();
@@ -164,12 +170,16 @@ impl Expression {
         scope: &mut Vec<String>,
         paths: &mut Vec<FieldPath>,
         unknown: &mut Vec<(String, Range<usize>)>,
+        used: &mut Vec<String>,
     ) {
         if let Some(path) = self.feature_path(expr, scope) {
             paths.push(path);
         }
         match &expr.expr {
             Expr::Ident(name) => {
+                if !scope.iter().any(|s| s == name) {
+                    used.push(name.trim_start_matches('.').to_string());
+                }
                 if !VARIABLES.contains(&name.as_str())
                     && !scope.iter().any(|s| s == name)
                     && !name.starts_with('@')
@@ -184,48 +194,50 @@ impl Expression {
                     unknown.push((name.clone(), span));
                 }
             }
-            Expr::Select(select) => self.walk(&select.operand, scope, paths, unknown),
+            Expr::Select(select) => self.walk(&select.operand, scope, paths, unknown, used),
             Expr::Call(call) => {
                 if let Some(target) = &call.target {
-                    self.walk(target, scope, paths, unknown);
+                    self.walk(target, scope, paths, unknown, used);
                 }
                 for arg in &call.args {
-                    self.walk(arg, scope, paths, unknown);
+                    self.walk(arg, scope, paths, unknown, used);
                 }
             }
             Expr::List(list) => {
                 for element in &list.elements {
-                    self.walk(element, scope, paths, unknown);
+                    self.walk(element, scope, paths, unknown, used);
                 }
             }
             Expr::Map(map) => {
                 for entry in &map.entries {
                     if let EntryExpr::MapEntry(e) = &entry.expr {
-                        self.walk(&e.key, scope, paths, unknown);
-                        self.walk(&e.value, scope, paths, unknown);
+                        self.walk(&e.key, scope, paths, unknown, used);
+                        self.walk(&e.value, scope, paths, unknown, used);
                     }
                 }
             }
             Expr::Struct(s) => {
                 for entry in &s.entries {
                     match &entry.expr {
-                        EntryExpr::MapEntry(e) => self.walk(&e.value, scope, paths, unknown),
-                        EntryExpr::StructField(f) => self.walk(&f.value, scope, paths, unknown),
+                        EntryExpr::MapEntry(e) => self.walk(&e.value, scope, paths, unknown, used),
+                        EntryExpr::StructField(f) => {
+                            self.walk(&f.value, scope, paths, unknown, used)
+                        }
                     }
                 }
             }
             Expr::Comprehension(c) => {
-                self.walk(&c.iter_range, scope, paths, unknown);
-                self.walk(&c.accu_init, scope, paths, unknown);
+                self.walk(&c.iter_range, scope, paths, unknown, used);
+                self.walk(&c.accu_init, scope, paths, unknown, used);
                 let depth = scope.len();
                 scope.push(c.iter_var.clone());
                 if let Some(second) = &c.iter_var2 {
                     scope.push(second.clone());
                 }
                 scope.push(c.accu_var.clone());
-                self.walk(&c.loop_cond, scope, paths, unknown);
-                self.walk(&c.loop_step, scope, paths, unknown);
-                self.walk(&c.result, scope, paths, unknown);
+                self.walk(&c.loop_cond, scope, paths, unknown, used);
+                self.walk(&c.loop_step, scope, paths, unknown, used);
+                self.walk(&c.result, scope, paths, unknown, used);
                 scope.truncate(depth);
             }
             Expr::Literal(_) | Expr::Unspecified => {}

@@ -77,7 +77,25 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     let applies_when = compile_playbooks(workspace, &fields, &mut diagnostics);
     let unauthorised = history::unauthorised(workspace);
     history::check(workspace, &mut diagnostics);
-    let signoff_states = signoffs::check(workspace, settings, &unauthorised, &mut diagnostics);
+    // Features touched only through a playbook get the playbook checks,
+    // unless some rule reads the playbooks' versions.
+    let rules_read_playbooks = rules.iter().any(|r| {
+        r.when.as_ref().is_some_and(|e| e.uses_playbooks)
+            || r.assert.as_ref().is_some_and(|e| e.uses_playbooks)
+    });
+    let empty_set = BTreeSet::new();
+    let playbook_only = if rules_read_playbooks {
+        &empty_set
+    } else {
+        &settings.playbook_only
+    };
+    let signoff_states = signoffs::check(
+        workspace,
+        settings,
+        &unauthorised,
+        playbook_only,
+        &mut diagnostics,
+    );
 
     let playbooks_value = values::map(
         workspace
@@ -144,7 +162,10 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 cascades_quiet,
                 &mut out,
             );
-            for compiled in &rules {
+            for compiled in rules
+                .iter()
+                .filter(|_| !playbook_only.contains(&feature.id))
+            {
                 evaluate_rule(
                     feature,
                     compiled,
@@ -164,6 +185,19 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     attribute_to_features(workspace, &mut diagnostics);
     apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
 
+    if !playbook_only.is_empty() {
+        diagnostics.retain(|d| {
+            d.feature
+                .as_ref()
+                .is_none_or(|f| !playbook_only.contains(f))
+                || [
+                    codes::UNKNOWN_PLAYBOOK,
+                    codes::OUTDATED_PLAYBOOK,
+                    codes::PLAYBOOK_NOT_FOLLOWED,
+                ]
+                .contains(&d.code.as_str())
+        });
+    }
     let features_checked = match &settings.report_on {
         None => workspace.features.len(),
         Some(ids) => {

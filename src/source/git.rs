@@ -142,6 +142,8 @@ fn under_bases(dir: &str, bases: &[String]) -> bool {
 
 pub struct Git {
     repo: Mutex<Repository>,
+    /// The `.git` directory, for the per-thread handles of parallel reads.
+    git_dir: PathBuf,
     workdir: PathBuf,
     index_tree: Mutex<Option<Oid>>,
     /// Directory listings by tree id, shared by every snapshot: the two
@@ -162,6 +164,7 @@ impl Git {
             GitError::Other("bare repositories have no working tree to lint".into())
         })?;
         Ok(Git {
+            git_dir: repo.path().to_path_buf(),
             repo: Mutex::new(repo),
             workdir,
             index_tree: Mutex::new(None),
@@ -178,6 +181,7 @@ impl Git {
             .map(Path::to_path_buf)
             .ok_or(GitError::NotARepository)?;
         Ok(Git {
+            git_dir: repo.path().to_path_buf(),
             repo: Mutex::new(repo),
             workdir,
             index_tree: Mutex::new(None),
@@ -208,6 +212,32 @@ impl Git {
                     .iter()
                     .any(|b| b.is_empty() || path.starts_with(b.as_str())))
             .then_some(path)
+        })
+    }
+
+    /// Runs `f` with this thread's own handle on the repository (opened on
+    /// first use); `None` when it cannot be opened.
+    fn with_thread_repo<T>(&self, f: impl FnOnce(&Repository) -> T) -> Option<T> {
+        thread_local! {
+            static REPOS: std::cell::RefCell<Vec<(PathBuf, Repository)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        REPOS.with(|repos| {
+            let mut repos = repos.try_borrow_mut().ok()?;
+            let index = match repos.iter().position(|(path, _)| *path == self.git_dir) {
+                Some(index) => index,
+                None => {
+                    let repo = Repository::open_ext(
+                        &self.git_dir,
+                        git2::RepositoryOpenFlags::NO_SEARCH,
+                        std::iter::empty::<&std::ffi::OsStr>(),
+                    )
+                    .ok()?;
+                    repos.push((self.git_dir.clone(), repo));
+                    repos.len() - 1
+                }
+            };
+            Some(f(&repos[index].1))
         })
     }
 
@@ -710,15 +740,21 @@ impl GitSnapshot {
     }
 
     fn read_blob(&self, repo: &Repository, oid: Oid) -> Result<Vec<u8>, ReadError> {
-        let blob = repo
-            .find_blob(oid)
+        // The size comes from the object header: an oversized blob is
+        // refused without being inflated.
+        let odb = repo
+            .odb()
             .map_err(|e| ReadError::Io(e.message().to_string()))?;
-        if blob.size() as u64 > MAX_FILE_BYTES {
-            return Err(ReadError::TooLarge {
-                size: blob.size() as u64,
-            });
+        let (size, _) = odb
+            .read_header(oid)
+            .map_err(|e| ReadError::Io(e.message().to_string()))?;
+        if size as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge { size: size as u64 });
         }
-        Ok(blob.content().to_vec())
+        let object = odb
+            .read(oid)
+            .map_err(|e| ReadError::Io(e.message().to_string()))?;
+        Ok(object.data().to_vec())
     }
 
     /// The blob and mode at `path`, if it is a file.
@@ -816,16 +852,25 @@ impl Snapshot for GitSnapshot {
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
-        let repo = self.git.lock();
-        let (oid, mode) = self
-            .lookup(&repo, path)
-            .ok_or_else(|| ReadError::Io(format!("`{path}` is not in the {}", self.description)))?;
+        let (oid, mode) = {
+            let repo = self.git.lock();
+            self.lookup(&repo, path).ok_or_else(|| {
+                ReadError::Io(format!("`{path}` is not in the {}", self.description))
+            })?
+        };
         if mode == SYMLINK_MODE {
             return Err(ReadError::Io(format!(
                 "`{path}` is a symbolic link; governed files are never read through links"
             )));
         }
-        self.read_blob(&repo, oid)
+        // Objects are read and inflated on the calling thread with a
+        // handle of its own, so parallel loads do not queue on one lock;
+        // the shared handle is the fallback (objects only it can see).
+        match self.git.with_thread_repo(|repo| self.read_blob(repo, oid)) {
+            Some(Ok(bytes)) => Ok(bytes),
+            Some(Err(ReadError::TooLarge { size })) => Err(ReadError::TooLarge { size }),
+            _ => self.read_blob(&self.git.lock(), oid),
+        }
     }
 
     fn describe(&self) -> String {
