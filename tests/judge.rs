@@ -1043,7 +1043,7 @@ fn a_playbook_with_owners_changes_only_with_their_go() {
 #[test]
 fn a_playbook_change_reports_its_followers_playbook_findings_only() {
     let repo = Repo::new();
-    repo.write("playbooks/red-team.md", &PLAYBOOK);
+    repo.write("playbooks/red-team.md", PLAYBOOK);
     // `chat` follows the playbook and is launched without any sign-off:
     // LG001 and LG002 fail on main already.
     repo.write(
