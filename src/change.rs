@@ -19,12 +19,15 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
+use crate::model::allowed_signers::{AllowedSigners, Verdict};
 use crate::model::config::Config;
 use crate::model::read::decode;
 use crate::model::signoff::parse_waiver;
 use crate::model::workspace::{self, Author, Base, History, Workspace};
 use crate::settings::Settings;
-use crate::source::git::{BlobId, ChangedPath, CommitInfo, Git, GitError, GitSnapshot, Revision};
+use crate::source::git::{
+    BlobId, ChangedPath, CommitInfo, CommitSignature, Git, GitError, GitSnapshot, Revision,
+};
 use crate::source::{EntryKind, Snapshot, WorkTree};
 
 /// Which content is checked.
@@ -241,7 +244,8 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         // History is read while the files are parsed: the paths are known
         // from the listing, and the two share nothing.
         let (mut workspace, history) = std::thread::scope(|scope| {
-            let history = scope.spawn(|| tree_history(&repo_root, &listed, config));
+            let history =
+                scope.spawn(|| tree_history(&repo_root, &listed, config, &settings.prefix));
             let workspace = workspace::parse(listing, &tree, &tree, config.clone());
             let history = history
                 .join()
@@ -301,9 +305,10 @@ fn tree_history(
     repo_root: &Path,
     paths: &BTreeSet<String>,
     config: &Config,
+    prefix: &str,
 ) -> Result<History, String> {
     let git = match Git::open() {
-        Ok(git) => git,
+        Ok(git) => Arc::new(git),
         Err(GitError::NotARepository) => return Err("not a git repository".into()),
         Err(e) => return Err(e.to_string()),
     };
@@ -317,6 +322,9 @@ fn tree_history(
         .difference(&uncommitted)
         .filter_map(|p| git.head_blob(p).map(|b| (p.clone(), b)))
         .collect();
+    // Signatures are judged by the allowed signers of HEAD.
+    let trusted = head.and_then(|head| git.commit_snapshot(head).ok());
+    let signers = trusted_signers(config, prefix, trusted.as_ref());
     if let Some(head) = head {
         let bases = governed_bases(config, "");
         let found = git
@@ -327,7 +335,7 @@ fn tree_history(
                 Some(Some(commit)) => {
                     history
                         .authors
-                        .insert(path.clone(), vec![committed_by(commit)]);
+                        .insert(path.clone(), vec![committed_by(commit, signers.as_ref())]);
                 }
                 Some(None) => history.unverified.push((
                     path.clone(),
@@ -361,6 +369,7 @@ fn tree_history(
                         vec![Author {
                             email: email.clone(),
                             source: "uncommitted changes (the identity about to commit)".into(),
+                            signature: config.require_signed.then_some(Verdict::Pending),
                         }],
                     );
                 }
@@ -933,7 +942,7 @@ fn is_policy_path(config: &Config, prefix: &str, path: &str) -> bool {
 /// and the sign-offs it deletes.
 #[allow(clippy::too_many_arguments)]
 fn finish(
-    git: &Git,
+    git: &Arc<Git>,
     request: &Request,
     sides: &Sides,
     changes: &[ChangedPath],
@@ -964,6 +973,8 @@ fn finish(
             .collect();
         match (&request.mode, sides.head, sides.judge) {
             (Mode::Range { .. }, Some(head), Some(judge)) => {
+                let trusted = git.commit_snapshot(judge).ok();
+                let signers = trusted_signers(config, &settings.prefix, trusted.as_ref());
                 let bases = governed_bases(config, &settings.prefix);
                 let introductions = git.introductions(head, Some(judge), &bases)?;
                 for (path, blob) in &to_verify {
@@ -974,7 +985,7 @@ fn finish(
                             continue;
                         }
                         match &introduction.commit {
-                            Some(commit) => authors.push(committed_by(commit)),
+                            Some(commit) => authors.push(committed_by(commit, signers.as_ref())),
                             None => cut = true,
                         }
                     }
@@ -1014,6 +1025,7 @@ fn finish(
                             vec![Author {
                                 email: email.clone(),
                                 source: "the commit being made".into(),
+                                signature: config.require_signed.then_some(Verdict::Pending),
                             }],
                         );
                     }
@@ -1087,10 +1099,58 @@ fn features_under(request: &Request, change: &Change) -> Result<BTreeSet<String>
         .collect())
 }
 
-/// A commit as evidence for the authorship check.
-fn committed_by(commit: &CommitInfo) -> Author {
+/// A commit as evidence for the authorship check, with what its signature
+/// proves when signatures are required (`signers`: the allowed-signers file
+/// of the trusted revision, or why there is none).
+fn committed_by(commit: &CommitInfo, signers: Option<&Result<AllowedSigners, String>>) -> Author {
+    let signature = signers.map(|signers| match (&commit.signature, signers) {
+        (CommitSignature::Unsigned, _) => Verdict::Unsigned,
+        (CommitSignature::Gpg, _) => Verdict::Gpg,
+        (CommitSignature::X509, _) => Verdict::X509,
+        (CommitSignature::Unknown, _) => Verdict::Invalid {
+            reason: "the commit's signature is in a format that is not recognised".into(),
+        },
+        (CommitSignature::Ssh { .. }, Err(reason)) => Verdict::NoAllowedSigners {
+            reason: reason.clone(),
+        },
+        (CommitSignature::Ssh { armored, payload }, Ok(signers)) => {
+            signers.verify(armored, payload, commit.time)
+        }
+    });
     Author {
         email: commit.email.clone(),
         source: format!("commit {} (\"{}\")", commit.commit, commit.summary),
+        signature,
     }
+}
+
+/// The allowed-signers file that judges signatures: read from the trusted
+/// revision (the merge-base in range mode, HEAD otherwise), never from the
+/// change. `None` when signatures are not required.
+fn trusted_signers(
+    config: &Config,
+    prefix: &str,
+    trusted: Option<&GitSnapshot>,
+) -> Option<Result<AllowedSigners, String>> {
+    if !config.require_signed {
+        return None;
+    }
+    let path = format!("{prefix}{}", config.allowed_signers);
+    let Some(snapshot) = trusted else {
+        return Some(Err(format!("there is no commit yet to read `{path}` from")));
+    };
+    Some(match snapshot.kind(&path) {
+        Some(EntryKind::File) => match snapshot.read(&path) {
+            Ok(bytes) => Ok(AllowedSigners::parse(&String::from_utf8_lossy(&bytes))),
+            Err(e) => Err(format!("`{path}` cannot be read: {e}")),
+        },
+        Some(_) => Err(format!(
+            "`{path}` in the {} is a symbolic link or submodule, never read",
+            snapshot.describe()
+        )),
+        None => Err(format!(
+            "the {} has no allowed-signers file `{path}` (`[signoff] allowed_signers`)",
+            snapshot.describe()
+        )),
+    })
 }

@@ -593,10 +593,26 @@ pub struct ConfigSignoff {
     /// Manifest fields whose change does not invalidate a sign-off.
     #[serde(default = "default_digest_excludes")]
     pub digest_excludes: Vec<String>,
-    /// Whether the commit that last changed a sign-off must be authored by
-    /// a member of its role.
+    /// Whether the commits that wrote a sign-off or waiver must be authored
+    /// by members of its role.
     #[serde(default = "default_true")]
     pub verify_authors: bool,
+    /// Whether those commits must also carry an SSH signature (git's
+    /// `gpg.format = ssh`) by a key listed for a member in the
+    /// allowed-signers file of the trusted revision.
+    #[serde(default)]
+    pub require_signed: bool,
+    /// git's allowed-signers file, relative to policy.toml's directory
+    /// (default `.policy/allowed_signers`).
+    pub allowed_signers: Option<String>,
+    /// One person cannot give two of the sign-offs one rule requires for one
+    /// feature.
+    #[serde(default = "default_true")]
+    pub distinct_signers: bool,
+    /// The author of a feature's content, or of a policy change, cannot sign
+    /// it off; a waiver's author cannot approve it.
+    #[serde(default = "default_true")]
+    pub no_self_approval: bool,
 }
 
 fn default_digest_excludes() -> Vec<String> {
@@ -714,6 +730,10 @@ harm_categories = ["malware"]
 [signoff]
 digest_excludes = ["stage"]
 verify_authors = false
+require_signed = false
+allowed_signers = ".policy/allowed_signers"
+distinct_signers = true
+no_self_approval = true
 
 [policies]
 admins = ["srb"]

@@ -406,6 +406,7 @@ fn awkward_outcome() -> Outcome {
         features_checked: 1,
         features_total: 1,
         policy_source: PolicySource::Repository,
+        authorship_unverified: false,
     }
 }
 
@@ -445,6 +446,7 @@ fn github_commands_use_notice_for_notes_and_skip_columns_across_lines() {
         features_checked: 0,
         features_total: 0,
         policy_source: PolicySource::Repository,
+        authorship_unverified: false,
     };
     let lines: Vec<WorkflowCommand> = github::render(&outcome)
         .lines()
@@ -560,6 +562,7 @@ fn summary_markdown_keeps_each_finding_in_one_table_row() {
         features_checked: 3,
         features_total: 3,
         policy_source: PolicySource::Repository,
+        authorship_unverified: false,
     };
     assert!(github::summary_markdown(&empty).contains("No findings."));
 }

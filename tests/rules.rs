@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032",
+    "PL031", "PL032", "PL033",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1414,10 +1414,40 @@ fn pl028_signoff_committed_by_someone_outside_the_role() {
             vec![Author {
                 email: "intern@example.com".into(),
                 source: "commit 1a2b3c4d5e (\"Sign off chat memory\")".into(),
+                signature: None,
             }],
         );
     });
     run.assert_fires("PL028");
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl033_signoff_written_by_an_unsigned_commit() {
+    let config = format!("{PANEL_ROLES}\n[signoff]\nrequire_signed = true\n");
+    let dir = repo(&[
+        ("policy.toml", config.as_str()),
+        ("features/chat-memory/feature.toml", QUIET_FEATURE),
+    ]);
+    sign_with(
+        dir.path(),
+        "chat-memory",
+        "legal-counsel",
+        "signer = \"dana@example.com\"\ndecision = \"go\"\ndate = 2026-11-20\n",
+    );
+    // dana's email on the commit, but no signature: the email is a claim.
+    let run = run_with(dir.path(), |workspace| {
+        workspace.history.authors.insert(
+            "features/chat-memory/signoffs/legal-counsel.toml".into(),
+            vec![Author {
+                email: "dana@example.com".into(),
+                source: "commit 1a2b3c4d5e (\"Sign off chat memory\")".into(),
+                signature: Some(policy_lint::model::allowed_signers::Verdict::Unsigned),
+            }],
+        );
+    });
+    run.assert_fires("PL033");
+    run.assert_silent("PL028");
     insta::assert_snapshot!(run.text);
 }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::model::config::Config;
 use crate::model::digest::digest;
 use crate::model::policy::{Policy, SpannedText};
 use crate::model::signoff::Decision;
@@ -23,15 +24,68 @@ pub fn unauthorised(workspace: &Workspace) -> BTreeSet<String> {
     }
     for (path, role, _) in authored_files(workspace) {
         let authors = workspace.history.authors.get(path);
-        if authors.is_some_and(|a| {
-            a.iter()
-                .any(|a| !workspace.config.is_member(role, &a.email))
-        }) || workspace.history.unaccounted.iter().any(|(p, _)| p == path)
+        let unproven = |a: &Author| {
+            !workspace.config.is_member(role, &a.email)
+                || signature_problem(&workspace.config, role, a)
+                    .is_some_and(|(blocking, _)| blocking)
+        };
+        if authors.is_some_and(|a| a.iter().any(unproven))
+            || workspace.history.unaccounted.iter().any(|(p, _)| p == path)
         {
             out.insert(path.to_string());
         }
     }
     out
+}
+
+/// With `require_signed`: what is wrong with an author's signature, if
+/// anything, and whether it blocks (a commit not made yet is only noted).
+fn signature_problem(config: &Config, role: &str, author: &Author) -> Option<(bool, String)> {
+    use crate::model::allowed_signers::{Verdict, principal_matches};
+    if !config.require_signed {
+        return None;
+    }
+    let commit = &author.source;
+    let message = match author.signature.as_ref()? {
+        Verdict::Valid { principals } => {
+            let members = config.members(role).unwrap_or_default();
+            if members.iter().any(|m| principal_matches(principals, m)) {
+                return None;
+            }
+            format!(
+                "{commit} is signed by a key listed for {}, who is not a member of role `{role}`",
+                principals.join(", ")
+            )
+        }
+        Verdict::Pending => {
+            return Some((
+                false,
+                "the commit does not exist yet, so its signature is checked when the change is (in CI, with --base)".to_string(),
+            ));
+        }
+        Verdict::Unsigned => format!("{commit} is not signed"),
+        Verdict::Gpg => format!(
+            "{commit} carries a GPG signature; only SSH signatures (`gpg.format = ssh`) are verified"
+        ),
+        Verdict::X509 => format!(
+            "{commit} carries an X.509 signature; only SSH signatures (`gpg.format = ssh`) are verified"
+        ),
+        Verdict::UnlistedKey { fingerprint } => format!(
+            "{commit} is signed by key {fingerprint}, which the allowed-signers file does not list"
+        ),
+        Verdict::Expired { principals, window } => format!(
+            "{commit} is signed by the key of {}, which is valid only {window}",
+            principals.join(", ")
+        ),
+        Verdict::WrongNamespace { namespace } => {
+            format!("{commit} is signed in namespace `{namespace}`, not for git commits (`git`)")
+        }
+        Verdict::Invalid { reason } => format!("{commit}: {reason}"),
+        Verdict::NoAllowedSigners { reason } => {
+            format!("{commit} cannot be verified: {reason}")
+        }
+    };
+    Some((true, message))
 }
 
 /// A file that speaks for a role: its path, the role, and where to point.
@@ -152,7 +206,25 @@ fn authorship(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
         let Some(authors) = workspace.history.authors.get(path) else {
             continue;
         };
-        for Author { email, source } in authors {
+        for author in authors {
+            if let Some((blocking, message)) = signature_problem(&workspace.config, role, author) {
+                out.push(
+                    Diagnostic::new(
+                        codes::SIGNATURE_NOT_VERIFIED,
+                        if blocking {
+                            Severity::Error
+                        } else {
+                            Severity::Note
+                        },
+                        format!("`{path}`: {message}"),
+                    )
+                    .at(file, span.clone(), format!("speaks for `{role}`"))
+                    .help(
+                        "sign commits with an SSH key (`git config gpg.format ssh`, `git config user.signingkey <key.pub>`, `git commit -S`) listed for you in the allowed-signers file of the target branch",
+                    ),
+                );
+            }
+            let Author { email, source, .. } = author;
             if workspace.config.is_member(role, email) {
                 continue;
             }

@@ -34,6 +34,9 @@ pub struct Outcome {
     pub features_checked: usize,
     pub features_total: usize,
     pub policy_source: PolicySource,
+    /// Sign-off authors were taken from commit emails, which anyone can
+    /// set: `[signoff] require_signed` is off.
+    pub authorship_unverified: bool,
 }
 
 impl Outcome {
@@ -215,6 +218,9 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         features_checked,
         features_total: workspace.feature_dirs.len().max(workspace.features.len()),
         policy_source: workspace.policy_source,
+        authorship_unverified: workspace.config.verify_authors
+            && !workspace.config.require_signed
+            && !workspace.history.authors.is_empty(),
     }
 }
 

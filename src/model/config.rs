@@ -36,6 +36,9 @@ pub const DEFAULT_ROLES: &[&str] = &[
     "legal-counsel",
     "srb",
 ];
+/// Where git's allowed-signers file is, relative to the directory of
+/// `policy.toml`, unless `[signoff] allowed_signers` says otherwise.
+pub const DEFAULT_ALLOWED_SIGNERS: &str = ".policy/allowed_signers";
 pub const RISK_TIERS: &[&str] = &["low", "medium", "high", "critical"];
 
 /// A list of values from the config with the span of each, so findings can
@@ -82,6 +85,18 @@ pub struct Config {
     pub harm_categories: Vec<Spanned<String>>,
     pub digest_excludes: Vec<String>,
     pub verify_authors: bool,
+    /// `[signoff] require_signed`: every commit that writes a sign-off or
+    /// waiver must carry an SSH signature by a member of its role.
+    pub require_signed: bool,
+    /// `[signoff] allowed_signers`: git's allowed-signers file, relative to
+    /// the directory of `policy.toml`.
+    pub allowed_signers: String,
+    /// `[signoff] distinct_signers`: one person cannot give two of the
+    /// sign-offs one rule requires for one feature.
+    pub distinct_signers: bool,
+    /// `[signoff] no_self_approval`: the author of a feature's content (or
+    /// of a policy change) cannot sign it off.
+    pub no_self_approval: bool,
     /// `[policies] admins`: the roles whose go a new policy needs.
     pub policy_admins: Vec<Spanned<String>>,
     /// `[waivers] approvers`: the roles that may approve a waiver of a
@@ -123,6 +138,10 @@ impl Default for Config {
                 .collect(),
             digest_excludes: vec!["stage".into()],
             verify_authors: true,
+            require_signed: false,
+            allowed_signers: DEFAULT_ALLOWED_SIGNERS.into(),
+            distinct_signers: true,
+            no_self_approval: true,
             policy_admins: vec![Spanned {
                 value: "srb".into(),
                 span: None,
@@ -265,12 +284,41 @@ impl Config {
 
         if let Some((signoff, _)) = fields.table("signoff", false) {
             let mut sub = Fields::new(file, signoff, 0..0, "[signoff]").config();
-            sub.deny_unknown(&["digest_excludes", "verify_authors"]);
+            sub.deny_unknown(&[
+                "digest_excludes",
+                "verify_authors",
+                "require_signed",
+                "allowed_signers",
+                "distinct_signers",
+                "no_self_approval",
+            ]);
             if let Some((excludes, _)) = sub.strings("digest_excludes", false) {
                 config.digest_excludes = excludes.into_iter().map(|(s, _)| s.to_string()).collect();
             }
-            if let Some((verify, _)) = sub.boolean("verify_authors") {
-                config.verify_authors = verify;
+            for (key, slot) in [
+                ("verify_authors", &mut config.verify_authors),
+                ("require_signed", &mut config.require_signed),
+                ("distinct_signers", &mut config.distinct_signers),
+                ("no_self_approval", &mut config.no_self_approval),
+            ] {
+                if let Some((value, _)) = sub.boolean(key) {
+                    *slot = value;
+                }
+            }
+            if let Some((path, node)) = sub.string("allowed_signers", false) {
+                if escapes_root(path) {
+                    sub.push(
+                        Diagnostic::new(
+                            codes::ESCAPES_REPOSITORY,
+                            Severity::Error,
+                            format!("`allowed_signers = \"{path}\"` leaves the repository"),
+                        )
+                        .at(file, node.span.clone(), "absolute or `..` path")
+                        .help("the allowed-signers file is read from the trusted revision, inside the repository"),
+                    );
+                } else {
+                    config.allowed_signers = path.to_string();
+                }
             }
             fields.diagnostics.extend(sub.finish());
         }

@@ -6,6 +6,7 @@ mod line_index;
 pub mod tree;
 
 pub use line_index::{LineIndex, Position, char_to_byte, floor_char_boundary};
+pub mod allowed_signers;
 pub mod config;
 pub mod digest;
 pub mod feature;

@@ -106,6 +106,8 @@ pub struct Author {
     pub email: String,
     /// `commit 1a2b3c4d5e ("summary")`, or `the commit being made`.
     pub source: String,
+    /// With `[signoff] require_signed`: what the commit's signature proves.
+    pub signature: Option<crate::model::allowed_signers::Verdict>,
 }
 
 impl Workspace {

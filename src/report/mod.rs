@@ -39,6 +39,11 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if outcome.policy_source == PolicySource::BuiltIn {
         line.push_str("; no policies in this repository, checked against the built-in policy pack");
     }
+    if outcome.authorship_unverified {
+        line.push_str(
+            "; sign-off authors are commit emails, unverified (`[signoff] require_signed` checks signatures)",
+        );
+    }
     line
 }
 

@@ -43,6 +43,7 @@ mod playbook_missing_section;
 mod playbook_not_followed;
 mod policy_change_unsigned;
 mod schema;
+mod signature_not_verified;
 mod signoff_mismatch;
 mod signoff_removed;
 mod stale_signoff;
@@ -76,6 +77,7 @@ pub mod codes {
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
     pub use super::policy_change_unsigned::POLICY_CHANGE_UNSIGNED;
     pub use super::schema::SCHEMA;
+    pub use super::signature_not_verified::SIGNATURE_NOT_VERIFIED;
     pub use super::signoff_mismatch::SIGNOFF_MISMATCH;
     pub use super::signoff_removed::SIGNOFF_REMOVED;
     pub use super::stale_signoff::STALE_SIGNOFF;
@@ -124,6 +126,7 @@ pub const BUILTIN: &[&Check] = &[
     &signoff_removed::SIGNOFF_REMOVED_CHECK,
     &governed_link::GOVERNED_LINK_CHECK,
     &waiver_wrong_approver::WAIVER_WRONG_APPROVER_CHECK,
+    &signature_not_verified::SIGNATURE_NOT_VERIFIED_CHECK,
 ];
 
 /// The built-in check with this code, if any.

@@ -85,6 +85,26 @@ pub struct CommitInfo {
     /// The first ten hex digits of the commit id.
     pub commit: String,
     pub summary: String,
+    /// The committer time, seconds since the epoch (the time a signature is
+    /// judged at, as git does).
+    pub time: i64,
+    pub signature: CommitSignature,
+}
+
+/// A commit's signature (its `gpgsig` header), as found; verification is
+/// the caller's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommitSignature {
+    Unsigned,
+    /// `-----BEGIN SSH SIGNATURE-----` (git's `gpg.format = ssh`), with
+    /// the payload it signs: the commit object without the header.
+    Ssh {
+        armored: String,
+        payload: Vec<u8>,
+    },
+    Gpg,
+    X509,
+    Unknown,
 }
 
 /// One path whose content differs between two sides of a change.
@@ -107,7 +127,28 @@ pub struct Introduction {
     pub commit: Option<CommitInfo>,
 }
 
-fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
+fn commit_info(repo: &Repository, commit: &git2::Commit<'_>) -> CommitInfo {
+    let signature = match repo.extract_signature(&commit.id(), None) {
+        Err(_) => CommitSignature::Unsigned,
+        Ok((armored, payload)) => {
+            let armored = String::from_utf8_lossy(&armored).into_owned();
+            let first = armored.trim_start();
+            if first.starts_with("-----BEGIN SSH SIGNATURE-----") {
+                CommitSignature::Ssh {
+                    armored,
+                    payload: payload.to_vec(),
+                }
+            } else if first.starts_with("-----BEGIN PGP SIGNATURE-----") {
+                CommitSignature::Gpg
+            } else if first.starts_with("-----BEGIN SIGNED MESSAGE-----")
+                || first.starts_with("-----BEGIN CERTIFICATE-----")
+            {
+                CommitSignature::X509
+            } else {
+                CommitSignature::Unknown
+            }
+        }
+    };
     CommitInfo {
         email: commit.author().email().unwrap_or_default().to_string(),
         commit: commit.id().to_string()[..10].to_string(),
@@ -117,6 +158,8 @@ fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
             .flatten()
             .unwrap_or_default()
             .to_string(),
+        time: commit.committer().when().seconds(),
+        signature,
     }
 }
 
@@ -572,7 +615,7 @@ impl Git {
             if introduced.is_empty() {
                 continue;
             }
-            let info = (!shallow.contains(&commit.id())).then(|| commit_info(&commit));
+            let info = (!shallow.contains(&commit.id())).then(|| commit_info(&repo, &commit));
             let batch = introduced
                 .into_iter()
                 .map(|(path, id)| Introduction {

@@ -53,6 +53,25 @@ playbooks = []
 statement = "State what the launch must prove about safety"
 "#;
 
+/// The allowed-signers file `init` writes: git's format, all comments.
+const ALLOWED_SIGNERS: &str = "\
+# Allowed signers: the SSH keys whose signatures prove who wrote a sign-off or
+# waiver, read from the target branch (never from the change being checked).
+# Used when policy.toml sets `[signoff] require_signed = true`.
+#
+# One key per line, in git's format (ssh-keygen(1), ALLOWED SIGNERS):
+#   principals [options] keytype base64-key [comment]
+# The principal is the member's email as listed under [roles] in policy.toml.
+#
+# chair@example.com namespaces=\"git\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... chair's laptop
+# ana@example.com namespaces=\"git\",valid-before=\"20271231\" ssh-ed25519 AAAAC3Nza... ana
+#
+# Each member signs their commits with that key:
+#   git config gpg.format ssh
+#   git config user.signingkey ~/.ssh/id_ed25519.pub
+#   git commit -S
+";
+
 /// Where the schemas go, relative to the repository root.
 pub const SCHEMA_DIR: &str = ".policy/schemas";
 
@@ -75,6 +94,10 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     for kind in Kind::ALL {
         files.push((format!("{SCHEMA_DIR}/{}", kind.file_name()), kind.render()));
     }
+    files.push((
+        policy_lint::model::config::DEFAULT_ALLOWED_SIGNERS.to_string(),
+        ALLOWED_SIGNERS.to_string(),
+    ));
     let mut created = 0;
     for (path, text) in &files {
         match create_new(&root, path, text) {
