@@ -238,14 +238,19 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
     let config = &settings.config;
     let listing = workspace::list(&tree, &tree, &settings.prefix, config, None);
     let listed = listing.authored_paths();
+    let manifests = if config.no_self_approval {
+        listing.signed_manifests()
+    } else {
+        BTreeSet::new()
+    };
     let workspace = if !config.verify_authors || listed.is_empty() {
         workspace::parse(listing, &tree, &tree, config.clone())
     } else {
         // History is read while the files are parsed: the paths are known
         // from the listing, and the two share nothing.
         let (mut workspace, history) = std::thread::scope(|scope| {
-            let history =
-                scope.spawn(|| tree_history(&repo_root, &listed, config, &settings.prefix));
+            let history = scope
+                .spawn(|| tree_history(&repo_root, &listed, &manifests, config, &settings.prefix));
             let workspace = workspace::parse(listing, &tree, &tree, config.clone());
             let history = history
                 .join()
@@ -304,6 +309,7 @@ fn governed_bases(config: &Config, prefix: &str) -> Vec<String> {
 fn tree_history(
     repo_root: &Path,
     paths: &BTreeSet<String>,
+    manifests: &BTreeSet<String>,
     config: &Config,
     prefix: &str,
 ) -> Result<History, String> {
@@ -316,9 +322,10 @@ fn tree_history(
         return Err("the repository found from here is not the one being checked".into());
     }
     let mut history = History::default();
-    let uncommitted = git.uncommitted_paths(paths).map_err(|e| e.to_string())?;
+    let all: BTreeSet<String> = paths.union(manifests).cloned().collect();
+    let uncommitted = git.uncommitted_paths(&all).map_err(|e| e.to_string())?;
     let head = git.head().map_err(|e| e.to_string())?;
-    let committed: BTreeMap<String, BlobId> = paths
+    let committed: BTreeMap<String, BlobId> = all
         .difference(&uncommitted)
         .filter_map(|p| git.head_blob(p).map(|b| (p.clone(), b)))
         .collect();
@@ -330,7 +337,14 @@ fn tree_history(
         let found = git
             .introducers(head, &committed, &bases)
             .map_err(|e| e.to_string())?;
-        for path in committed.keys() {
+        for path in manifests {
+            if let Some(Some(commit)) = found.get(path) {
+                history
+                    .content_authors
+                    .insert(path.clone(), vec![commit.email.to_ascii_lowercase()]);
+            }
+        }
+        for path in committed.keys().filter(|p| paths.contains(*p)) {
             match found.get(path) {
                 Some(Some(commit)) => {
                     history
@@ -354,6 +368,16 @@ fn tree_history(
                     "no commit in the history introduces its content".into(),
                 )),
             }
+        }
+    }
+    let identity = git.identity();
+    for path in manifests {
+        if (uncommitted.contains(path) || head.is_none())
+            && let Some(email) = &identity
+        {
+            history
+                .content_authors
+                .insert(path.clone(), vec![email.to_ascii_lowercase()]);
         }
     }
     let pending: Vec<&String> = paths
@@ -1010,6 +1034,18 @@ fn finish(
                         history.authors.insert(path.to_string(), authors);
                     }
                 }
+                history.content_authors =
+                    content_authors(git, &workspace, sides, changes, &to_verify, |path, blob| {
+                        // The current content's author, not earlier drafts.
+                        introductions
+                            .iter()
+                            .filter(|i| match blob {
+                                Some(blob) => i.blob == blob,
+                                None => i.path == path,
+                            })
+                            .filter_map(|i| i.commit.as_ref().map(|c| c.email.clone()))
+                            .collect()
+                    })?;
             }
             _ => match git.identity() {
                 Some(email) => {
@@ -1040,6 +1076,19 @@ fn finish(
                 }
             },
         }
+        if !matches!(request.mode, Mode::Range { .. }) {
+            // Staged: what the index changes is written by the identity
+            // about to commit; what it does not, by its introducing commit.
+            let identity = git.identity();
+            history.content_authors =
+                content_authors(git, &workspace, sides, changes, &to_verify, |path, _| {
+                    let staged = changes.iter().any(|c| c.path == path && c.new.is_some());
+                    match (&identity, staged) {
+                        (Some(email), true) => vec![email.clone()],
+                        _ => Vec::new(),
+                    }
+                })?;
+        }
     }
     workspace.history = history;
     Ok(Change {
@@ -1048,6 +1097,74 @@ fn finish(
         settings,
         diagnostics,
     })
+}
+
+/// Who wrote the content the change's sign-offs approve, for separation
+/// of duties: the manifest of every feature whose sign-offs the change
+/// writes, and every policy or playbook it changes. `in_change` gives the
+/// authors the change itself shows for a path (and its object); content
+/// the change did not write is looked up in history, one walk for all.
+fn content_authors(
+    git: &Arc<Git>,
+    workspace: &Workspace,
+    sides: &Sides,
+    changes: &[ChangedPath],
+    to_verify: &BTreeMap<&str, Option<BlobId>>,
+    in_change: impl Fn(&str, Option<BlobId>) -> Vec<String>,
+) -> Result<BTreeMap<String, Vec<String>>, ChangeError> {
+    let mut subjects: BTreeMap<String, Option<BlobId>> = BTreeMap::new();
+    for feature in &workspace.features {
+        let prefix = format!("{}/signoffs/", feature.dir);
+        if to_verify.keys().any(|p| p.starts_with(&prefix)) {
+            let blob = sides.checked.blob(&feature.file.path);
+            subjects.insert(feature.file.path.clone(), blob);
+        }
+    }
+    let documents = workspace
+        .checked_policies
+        .iter()
+        .map(|p| &p.file.path)
+        .chain(workspace.playbooks.iter().map(|p| &p.file.path));
+    for path in documents {
+        if let Some(change) = changes.iter().find(|c| &c.path == path && c.new.is_some()) {
+            subjects.insert(path.clone(), change.new);
+        }
+    }
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
+    for (path, blob) in subjects {
+        let authors = in_change(&path, blob);
+        if authors.is_empty() {
+            if let Some(blob) = blob {
+                look_up.insert(path, blob);
+            }
+        } else {
+            found.insert(path, authors);
+        }
+    }
+    let from = sides.head.or(sides.judge);
+    if let (Some(from), false) = (from, look_up.is_empty()) {
+        let bases: Vec<String> = look_up
+            .keys()
+            .map(|p| {
+                p.rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| format!("{d}/"))
+            })
+            .collect();
+        for (path, commit) in git.introducers(from, &look_up, &bases)? {
+            if let Some(commit) = commit {
+                found.insert(path, vec![commit.email]);
+            }
+        }
+    }
+    for authors in found.values_mut() {
+        for email in authors.iter_mut() {
+            *email = email.to_ascii_lowercase();
+        }
+        authors.sort();
+        authors.dedup();
+    }
+    Ok(found)
 }
 
 fn all_globs(config: &Config) -> Vec<String> {

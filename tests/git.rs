@@ -644,7 +644,8 @@ fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
             "feature.stage in ['review', 'cleared', 'launched']",
         );
     repo.write("policies/launch-gate.toml", &tightened);
-    repo.commit("chair@example.com", "tighten the gate");
+    // Proposed by someone else: the owner reviews it (no self-approval).
+    repo.commit("pm@example.com", "tighten the gate");
     let (code, _, stderr) = repo.policy(&[
         "sign",
         "launch-gate",
@@ -661,6 +662,37 @@ fn a_policy_change_signed_by_its_owners_passes_in_range_mode() {
     assert!(
         found.is_empty(),
         "a signed, versioned policy change is clean: {found:?}"
+    );
+}
+
+#[test]
+fn an_owner_cannot_approve_their_own_policy_change() {
+    let repo = Repo::new();
+    repo.git(&["checkout", "-q", "-b", "relax"]);
+    let relaxed = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace(
+            "title = \"Launch gate\"",
+            "title = \"Launch gate (relaxed)\"",
+        );
+    repo.write("policies/launch-gate.toml", &relaxed);
+    repo.commit("chair@example.com", "relax the gate");
+    let (code, _, stderr) = repo.policy(&[
+        "sign",
+        "launch-gate",
+        "--policy",
+        "--role",
+        "srb",
+        "--signer",
+        "chair@example.com",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit("chair@example.com", "srb signs its own change");
+    let (code, stdout, _) = repo.policy(&["lint", "--base", "main", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("who wrote this change"),
+        "self-approval does not count: {stdout}"
     );
 }
 

@@ -1073,3 +1073,37 @@ fn a_playbook_change_reports_its_followers_playbook_findings_only() {
     let all = repo.lint(&["--base", "main", "--all"]);
     assert!(all.has("LG002"), "{all:#?}");
 }
+
+/// Separation of duties in a real history: a panel member who edits the
+/// feature cannot sign the edit off, in range mode and in tree mode.
+#[test]
+fn a_panel_member_cannot_sign_off_their_own_edit() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &format!("{text}notes = \"dana's edit\"\n"),
+    );
+    repo.commit(DANA, "legal counsel edits the feature");
+    for (role, email) in PANEL {
+        repo.sign("chat", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("PL034"), "{lint:#?}");
+    let tree = repo.lint(&[]);
+    assert!(tree.has("PL034"), "{tree:#?}");
+    // Another edit by someone outside the panel, signed again: clean.
+    repo.write(
+        "features/chat/feature.toml",
+        &format!("{text}notes = \"pm's edit\"\n"),
+    );
+    repo.commit(PM, "pm edits the feature");
+    for (role, email) in PANEL {
+        repo.sign("chat", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}

@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033",
+    "PL031", "PL032", "PL033", "PL034",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1449,6 +1449,79 @@ fn pl033_signoff_written_by_an_unsigned_commit() {
     run.assert_fires("PL033");
     run.assert_silent("PL028");
     insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl034_the_author_of_a_feature_cannot_sign_it_off() {
+    let dir = repo(&[
+        ("policy.toml", PANEL_ROLES),
+        ("features/chat-memory/feature.toml", QUIET_FEATURE),
+    ]);
+    sign_with(
+        dir.path(),
+        "chat-memory",
+        "legal-counsel",
+        "signer = \"dana@example.com\"\ndecision = \"go\"\ndate = 2026-11-20\n",
+    );
+    // Git says dana also wrote the manifest as it stands.
+    let run = run_with(dir.path(), |workspace| {
+        workspace.history.content_authors.insert(
+            "features/chat-memory/feature.toml".into(),
+            vec!["dana@example.com".into()],
+        );
+    });
+    run.assert_fires("PL034");
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl034_one_person_cannot_give_two_signoffs_of_one_rule() {
+    let roles = r#"[roles.safety-researcher]
+members = ["ana@example.com"]
+[roles.policy-analyst]
+members = ["ana@example.com", "lee@example.com"]
+[roles.legal-counsel]
+members = ["dana@example.com"]
+[roles.srb]
+members = ["chair@example.com"]
+"#;
+    let cleared =
+        "id = \"chat-memory\"\ntitle = \"Chat memory\"\nstage = \"cleared\"\nrisk_tier = \"low\"\n";
+    let dir = repo(&[
+        ("policy.toml", roles),
+        ("features/chat-memory/feature.toml", cleared),
+    ]);
+    for (role, signer) in [
+        ("safety-researcher", "ana@example.com"),
+        ("policy-analyst", "ana@example.com"),
+        ("legal-counsel", "dana@example.com"),
+    ] {
+        sign_with(
+            dir.path(),
+            "chat-memory",
+            role,
+            &format!("signer = \"{signer}\"\ndecision = \"go\"\ndate = 2026-11-20\n"),
+        );
+    }
+    let run = run(dir.path());
+    let lg001: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "LG001")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(lg001.len(), 1, "{}", run.text);
+    assert!(
+        lg001[0].contains("ana@example.com, who already gave `safety-researcher`'s"),
+        "{}",
+        run.text
+    );
+    // With the option off, one person may hold the two roles.
+    let relaxed = format!("{roles}\n[signoff]\ndistinct_signers = false\n");
+    write(dir.path(), &[("policy.toml", relaxed.as_str())]);
+    let run = self::run(dir.path());
+    run.assert_silent("LG001");
 }
 
 #[test]

@@ -552,6 +552,10 @@ fn require_signoffs(
             Some(s) if unauthorised.contains(&s.file.path) => {
                 Some("a sign-off not committed by a member of the role".to_string())
             }
+            Some(s) if self_approved(workspace, s, &document.file.path).is_some() => Some(format!(
+                "a sign-off by {}, who wrote this change (`[signoff] no_self_approval`)",
+                self_approved(workspace, s, &document.file.path).unwrap_or_default()
+            )),
             Some(_) => None,
         };
         let Some(problem) = problem else { continue };
@@ -599,6 +603,22 @@ fn require_signoffs(
         }
         out.push(d);
     }
+}
+
+/// The person who both wrote the content at `path` and gave `signoff`,
+/// when `no_self_approval` is on.
+fn self_approved(
+    workspace: &Workspace,
+    signoff: &crate::model::signoff::Signoff,
+    path: &str,
+) -> Option<String> {
+    if !workspace.config.no_self_approval {
+        return None;
+    }
+    let authors = workspace.history.content_authors.get(path)?;
+    crate::engine::signoffs::people(workspace, signoff)
+        .into_iter()
+        .find(|p| authors.contains(p))
 }
 
 fn policy_id_span(policy: &Policy) -> std::ops::Range<usize> {

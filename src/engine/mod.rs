@@ -173,6 +173,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                     feature,
                     compiled,
                     states,
+                    workspace.config.distinct_signers,
                     &mut evaluation,
                     cascades_quiet,
                     &mut out,
@@ -934,6 +935,7 @@ fn evaluate_rule(
     feature: &Feature,
     compiled: &CompiledRule<'_>,
     states: &BTreeMap<String, SignoffState>,
+    distinct_signers: bool,
     evaluation: &mut Evaluation<'_, '_>,
     cascades_quiet: bool,
     out: &mut Vec<Diagnostic>,
@@ -1031,10 +1033,35 @@ fn evaluate_rule(
             }
         }
     }
+    // Separation of duties: the roles one rule requires are different
+    // people.
+    let mut given_by: Vec<(&str, &str)> = Vec::new();
     for role in &rule.require_signoffs {
         let state = states.get(&role.text);
+        let counts = |s: &&SignoffState| {
+            distinct_signers && s.fresh && s.decision != crate::model::signoff::Decision::NoGo
+        };
+        let twice = state.filter(counts).and_then(|state| {
+            let found = given_by
+                .iter()
+                .find(|(_, person)| state.people.iter().any(|p| p == person))
+                .copied();
+            if found.is_none() {
+                for person in &state.people {
+                    given_by.push((role.text.as_str(), person.as_str()));
+                }
+            }
+            found
+        });
         let problem = match state {
             None => Some(format!("missing sign-off from `{}`", role.text)),
+            Some(_) if twice.is_some() => {
+                let (other, person) = twice.unwrap_or_default();
+                Some(format!(
+                    "`{}`'s sign-off is by {person}, who already gave `{other}`'s: one person cannot give two of the sign-offs this rule requires",
+                    role.text
+                ))
+            }
             Some(state) if state.decision == crate::model::signoff::Decision::NoGo => {
                 Some(format!("`{}` decided no-go", role.text))
             }

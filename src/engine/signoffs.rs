@@ -32,6 +32,21 @@ pub struct SignoffState {
     /// Why the sign-off does not count at all, when it does not (its author
     /// is outside the role, it is post-dated, it names another signer…).
     pub invalid: Option<String>,
+    /// Who gave it: the signer and the authors of the commits that wrote
+    /// it, lowercased (for separation of duties).
+    pub people: Vec<String>,
+}
+
+/// The signer of a sign-off and the authors of the commits that wrote it,
+/// lowercased.
+pub fn people(workspace: &Workspace, signoff: &Signoff) -> Vec<String> {
+    let mut people = vec![signoff.signer.to_ascii_lowercase()];
+    if let Some(authors) = workspace.history.authors.get(&signoff.file.path) {
+        people.extend(authors.iter().map(|a| a.email.to_ascii_lowercase()));
+    }
+    people.sort();
+    people.dedup();
+    people
 }
 
 /// The digest a sign-off on `feature` must carry.
@@ -300,8 +315,38 @@ fn feature_states(
                     }
                 }
             }
+            let people = people(workspace, signoff);
+            let wrote_content = workspace
+                .config
+                .no_self_approval
+                .then(|| workspace.history.content_authors.get(&feature.file.path))
+                .flatten()
+                .and_then(|authors| people.iter().find(|p| authors.contains(p)));
+            if let Some(person) = wrote_content {
+                found.push(
+                    Diagnostic::new(
+                        codes::SEPARATION_OF_DUTIES,
+                        Severity::Error,
+                        format!(
+                            "`{}` sign-off is by {person}, who wrote the feature's current content",
+                            signoff.role
+                        ),
+                    )
+                    .at(
+                        &signoff.file,
+                        signoff.signer_span.clone(),
+                        "approves their own change",
+                    )
+                    .help(format!(
+                        "another member of `{}` reviews and signs (`[signoff] no_self_approval`)",
+                        signoff.role
+                    )),
+                );
+            }
             let invalid = if unauthorised.contains(&signoff.file.path) {
                 Some("its author is not a member of the role".to_string())
+            } else if let Some(person) = wrote_content {
+                Some(format!("{person} wrote the feature's current content"))
             } else if signoff.date > settings.today {
                 Some(format!("it is dated {}, in the future", signoff.date))
             } else {
@@ -328,6 +373,7 @@ fn feature_states(
                     fresh: stale_reason.is_none() && invalid.is_none(),
                     stale_reason,
                     invalid,
+                    people,
                 },
             );
         }

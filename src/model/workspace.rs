@@ -99,6 +99,10 @@ pub struct History {
     pub unverified: Vec<(String, String)>,
     /// Sign-off files deleted by the change.
     pub removed_signoffs: Vec<String>,
+    /// Who wrote the content that sign-offs approve (a feature's manifest,
+    /// a changed policy or playbook), by its path: lowercased emails of the
+    /// commits that introduced it, or of the identity about to commit it.
+    pub content_authors: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -212,6 +216,28 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// The manifests of features that have sign-offs: the content whose
+    /// authors may not sign it off.
+    pub fn signed_manifests(&self) -> BTreeSet<String> {
+        let signed: BTreeSet<&str> = self
+            .classified
+            .iter()
+            .filter(|(_, kind)| *kind == Kind::FeatureSignoff)
+            .filter_map(|(entry, _)| entry.path.rsplit_once("/signoffs/").map(|(d, _)| d))
+            .collect();
+        self.classified
+            .iter()
+            .filter(|(entry, kind)| {
+                *kind == Kind::Feature
+                    && entry
+                        .path
+                        .rsplit_once('/')
+                        .is_some_and(|(dir, _)| signed.contains(dir))
+            })
+            .map(|(entry, _)| entry.path.clone())
+            .collect()
+    }
+
     /// The sign-off and waiver files: the ones whose authors are verified.
     /// Links out of the repository are left out: they are never read.
     pub fn authored_paths(&self) -> BTreeSet<String> {

@@ -43,6 +43,7 @@ mod playbook_missing_section;
 mod playbook_not_followed;
 mod policy_change_unsigned;
 mod schema;
+mod separation_of_duties;
 mod signature_not_verified;
 mod signoff_mismatch;
 mod signoff_removed;
@@ -77,6 +78,7 @@ pub mod codes {
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
     pub use super::policy_change_unsigned::POLICY_CHANGE_UNSIGNED;
     pub use super::schema::SCHEMA;
+    pub use super::separation_of_duties::SEPARATION_OF_DUTIES;
     pub use super::signature_not_verified::SIGNATURE_NOT_VERIFIED;
     pub use super::signoff_mismatch::SIGNOFF_MISMATCH;
     pub use super::signoff_removed::SIGNOFF_REMOVED;
@@ -127,6 +129,7 @@ pub const BUILTIN: &[&Check] = &[
     &governed_link::GOVERNED_LINK_CHECK,
     &waiver_wrong_approver::WAIVER_WRONG_APPROVER_CHECK,
     &signature_not_verified::SIGNATURE_NOT_VERIFIED_CHECK,
+    &separation_of_duties::SEPARATION_OF_DUTIES_CHECK,
 ];
 
 /// The built-in check with this code, if any.

@@ -771,6 +771,12 @@ const SYMLINK_MODE: u32 = 0o120000;
 const SUBMODULE_MODE: u32 = tree::SUBMODULE_MODE;
 
 impl GitSnapshot {
+    /// The object of the file at `path`, if it is one.
+    pub fn blob(&self, path: &str) -> Option<BlobId> {
+        let repo = self.git.lock();
+        self.lookup(&repo, path).map(|(id, _)| BlobId(id))
+    }
+
     /// What is at `path`: a file, a link, a submodule, or nothing.
     pub fn kind(&self, path: &str) -> Option<EntryKind> {
         let repo = self.git.lock();
