@@ -432,6 +432,9 @@ struct Sides {
     /// What judges it: HEAD in staged mode (`None` on an unborn branch),
     /// the merge-base in range mode.
     judge: Option<Revision>,
+    /// HEAD read as if it were staged: the baseline a staged check is
+    /// compared with.
+    baseline: bool,
 }
 
 fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
@@ -440,6 +443,7 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
             checked: git.index_snapshot()?,
             head: None,
             judge: git.head()?,
+            baseline: false,
         }),
         Mode::Range { base, head } => {
             let head_name = head.as_deref().unwrap_or("HEAD");
@@ -462,6 +466,7 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
                 checked: git.commit_snapshot(head)?,
                 head: Some(head),
                 judge: Some(judge),
+                baseline: false,
             })
         }
         Mode::Tree => unreachable!("tree mode reads no git sides"),
@@ -523,6 +528,7 @@ fn judge_config(
     // commit); range mode by the merge-base.
     let judge_snapshot = match (&request.mode, sides.judge) {
         (Mode::Range { .. }, Some(judge)) => git.commit_snapshot(judge)?,
+        (_, Some(head)) if sides.baseline => git.commit_snapshot(head)?,
         _ => git.index_snapshot()?,
     };
     let what = judge_snapshot.describe();
@@ -658,8 +664,54 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// Staged and range modes.
 fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> {
+    load_git_with(request, located, None)
+}
+
+/// For a staged check: the same features as HEAD has them, judged the same
+/// way, so that what was already wrong before the commit can be told from
+/// what the commit makes worse (see [`crate::engine::compare`]). `None` on
+/// an unborn branch, outside staged mode, and with `--all`.
+pub fn load_staged_baseline(
+    request: &Request,
+    staged: &Change,
+) -> Result<Option<Change>, ChangeError> {
+    // `--all` asks for every finding as it is, blocking or not.
+    if request.mode != Mode::Staged || request.all {
+        return Ok(None);
+    }
+    let git = Git::open()?;
+    if git.head()?.is_none() {
+        return Ok(None);
+    }
+    let dirs: BTreeSet<String> = staged
+        .workspace
+        .features
+        .iter()
+        .map(|f| f.dir.clone())
+        .collect();
+    let located = locate(&request.run_dir, request.config.as_deref())?;
+    let mut baseline = load_git_with(request, located, Some(&dirs))?;
+    // The same features, by id, as the staged check reports on.
+    baseline.settings.report_on = staged.settings.report_on.clone();
+    Ok(Some(baseline))
+}
+
+fn load_git_with(
+    request: &Request,
+    located: Located,
+    baseline: Option<&BTreeSet<String>>,
+) -> Result<Change, ChangeError> {
     let git = Arc::new(Git::open()?);
-    let sides = sides(&git, &request.mode)?;
+    let mut sides = sides(&git, &request.mode)?;
+    if baseline.is_some() {
+        let head = sides.judge.ok_or(GitError::UnbornHead)?;
+        sides = Sides {
+            checked: git.commit_snapshot(head)?,
+            head: Some(head),
+            judge: Some(head),
+            baseline: true,
+        };
+    }
     let judge_config = judge_config(&git, request, &located, &sides)?;
     let range = matches!(request.mode, Mode::Range { .. });
     let repo_root = std::fs::canonicalize(git.workdir()).unwrap_or_else(|_| git.workdir().into());
@@ -761,6 +813,9 @@ fn load_git(request: &Request, located: Located) -> Result<Change, ChangeError> 
                 }
             }
         }
+    }
+    if let Some(dirs) = baseline {
+        touched_dirs = dirs.clone();
     }
     let load_all = request.all || changed_playbooks || !named_ids.is_empty();
     let only = (!load_all).then_some(&touched_dirs);

@@ -878,3 +878,61 @@ fn sign_leaves_no_temporary_file_and_refuses_to_clobber() {
         .collect();
     assert_eq!(names, vec!["srb.toml".to_string()]);
 }
+
+#[test]
+fn sign_force_keeps_the_earlier_decision_and_conditions() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "sign",
+            "alpha",
+            "--role",
+            "legal-counsel",
+            "--signer",
+            "dana@example.com",
+        ];
+        args.extend_from_slice(extra);
+        run(repo.policy().args(&args), 0);
+        String::from_utf8(repo.read("features/alpha/signoffs/legal-counsel.toml")).unwrap()
+    };
+    let first = sign(&[
+        "--decision",
+        "conditional",
+        "--condition",
+        "re-run the red team",
+    ]);
+    assert!(first.contains("decision = \"conditional\""), "{first}");
+    // Re-signing after a change: still conditional, same conditions.
+    let again = sign(&["--force"]);
+    assert!(again.contains("decision = \"conditional\""), "{again}");
+    assert!(again.contains("re-run the red team"), "{again}");
+    // An explicit decision replaces both.
+    let go = sign(&["--force", "--decision", "go"]);
+    assert!(go.contains("decision = \"go\""), "{go}");
+    assert!(!go.contains("conditions"), "{go}");
+}
+
+#[test]
+fn sign_refuses_a_date_in_the_future() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let output = run(
+        repo.policy().args([
+            "sign",
+            "alpha",
+            "--role",
+            "srb",
+            "--signer",
+            "chair@example.com",
+            "--today",
+            "2999-01-01",
+        ]),
+        2,
+    );
+    assert!(
+        stderr(&output).contains("in the future"),
+        "{}",
+        stderr(&output)
+    );
+}

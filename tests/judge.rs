@@ -1107,3 +1107,76 @@ fn a_panel_member_cannot_sign_off_their_own_edit() {
     let lint = repo.lint(&["--base", "main"]);
     assert_eq!(lint.exit, 0, "{lint:#?}");
 }
+
+/// Re-signing with the hook installed: after a cleared feature changes,
+/// each panel member re-signs in a commit of their own and none is blocked
+/// (the other, still stale sign-offs were already so at HEAD); a commit that
+/// makes the feature worse is still blocked.
+#[test]
+fn the_panel_re_signs_through_the_hook_one_commit_each() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    // The feature changes (on a machine without the hook): every sign-off
+    // is now stale.
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("risk_tier = \"medium\"", "risk_tier = \"high\""),
+    );
+    repo.commit(PM, "chat is high risk");
+    let (code, _, stderr) = repo.policy_as(PM, &["hook", "install"]);
+    assert_eq!(code, 0, "{stderr}");
+    for (role, email) in PANEL {
+        let (code, _, stderr) = repo.policy_as(
+            email,
+            &["sign", "chat", "--role", role, "--signer", email, "--force"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        repo.git_ok_as(email, &["add", "-A"]);
+        let output = repo.git_as(email, &["commit", "-q", "-m", &format!("{role} re-signs")]);
+        assert!(
+            output.status.success(),
+            "{role}'s re-sign commit is not blocked: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let lint = repo.lint(&[]);
+    assert_eq!(lint.exit, 0, "all three fresh again: {lint:#?}");
+    // Launching without the SRB makes it worse: blocked.
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    repo.git_ok_as(PM, &["add", "-A"]);
+    let output = repo.git_as(PM, &["commit", "-q", "-m", "launch chat"]);
+    assert!(
+        !output.status.success(),
+        "a launch without the SRB is blocked"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("LG002"));
+}
+
+/// `policy sign --commit` commits the sign-off and nothing else.
+#[test]
+fn sign_commit_commits_only_the_signoff() {
+    let repo = Repo::new();
+    repo.write("unrelated.txt", "staged, not part of the sign-off\n");
+    repo.git_ok_as(CHAIR, &["add", "unrelated.txt"]);
+    let (code, _, stderr) = repo.policy_as(
+        CHAIR,
+        &[
+            "sign", "chat", "--role", "srb", "--signer", CHAIR, "--commit",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let files = repo.git_ok_as(CHAIR, &["show", "--name-only", "--format=%ae %s", "HEAD"]);
+    assert!(
+        files.contains("chair@example.com srb: go for feature:chat"),
+        "{files}"
+    );
+    assert!(files.contains("features/chat/signoffs/srb.toml"), "{files}");
+    assert!(!files.contains("unrelated.txt"), "{files}");
+    let status = repo.git_ok_as(CHAIR, &["status", "--porcelain"]);
+    assert!(status.contains("A  unrelated.txt"), "{status}");
+}

@@ -2,6 +2,7 @@
 //! built-in checks and the policies against each feature in parallel, applies
 //! waivers, and returns sorted diagnostics.
 
+pub mod compare;
 pub mod expr;
 mod fields;
 mod history;

@@ -703,6 +703,37 @@ impl Git {
     }
 }
 
+impl Git {
+    /// Commits exactly `paths` (repository-relative) in the repository at
+    /// `root` with `git commit`, so the user's own settings apply (signing
+    /// with `commit.gpgsign` / `gpg.format`, hooks, identity). Other staged
+    /// changes are left staged and uncommitted.
+    pub fn commit_paths(root: &Path, paths: &[&str], message: &str) -> Result<(), GitError> {
+        let run = |args: &[&str]| -> Result<(), GitError> {
+            let output = std::process::Command::new("git")
+                .current_dir(root)
+                .args(args)
+                .output()
+                .map_err(|e| GitError::Other(format!("cannot run git: {e}")))?;
+            if output.status.success() {
+                Ok(())
+            } else {
+                Err(GitError::Other(format!(
+                    "`git {}` failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )))
+            }
+        };
+        let mut add = vec!["add", "--"];
+        add.extend_from_slice(paths);
+        run(&add)?;
+        let mut commit = vec!["commit", "-q", "-m", message, "--only", "--"];
+        commit.extend_from_slice(paths);
+        run(&commit)
+    }
+}
+
 /// The directory git runs hooks from in the repository found the way git
 /// finds it (bare ones included): `core.hooksPath` when set, else `hooks`.
 pub fn hooks_dir() -> Result<PathBuf, GitError> {

@@ -125,9 +125,10 @@ pub struct SignArgs {
     /// The role signing; must be defined in policy.toml.
     #[arg(long)]
     pub role: String,
-    /// The decision.
-    #[arg(long, value_enum, default_value_t = DecisionArg::Go)]
-    pub decision: DecisionArg,
+    /// The decision (default `go`; with --force, the replaced sign-off's
+    /// decision and conditions are kept unless this is given).
+    #[arg(long, value_enum)]
+    pub decision: Option<DecisionArg>,
     /// Who signs; defaults to git's user.email.
     #[arg(long, value_name = "EMAIL")]
     pub signer: Option<String>,
@@ -153,6 +154,10 @@ pub struct SignArgs {
     /// Replace an existing sign-off file.
     #[arg(long)]
     pub force: bool,
+    /// Commit the sign-off file (and nothing else) with `git commit`, so
+    /// the user's signing settings (`commit.gpgsign`, `gpg.format`) apply.
+    #[arg(long)]
+    pub commit: bool,
 }
 
 #[derive(Debug, Args)]

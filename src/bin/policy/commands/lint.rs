@@ -36,13 +36,27 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
         paths: args.paths.clone(),
         today: project::today(cli)?,
     };
+    let loaded = change::load(&request).map_err(|e| Failure::usage(e.0))?;
+    // A staged check blocks a commit only for what it makes worse than
+    // HEAD; what HEAD already had is reported without blocking.
+    let baseline =
+        change::load_staged_baseline(&request, &loaded).map_err(|e| Failure::usage(e.0))?;
     let Change {
         workspace,
         settings,
         mut diagnostics,
         ..
-    } = change::load(&request).map_err(|e| Failure::usage(e.0))?;
+    } = loaded;
     let mut outcome = engine::check(&workspace, &settings);
+    if let Some(baseline) = baseline {
+        let head = engine::check(&baseline.workspace, &baseline.settings);
+        let changed = workspace
+            .base
+            .as_ref()
+            .map(|b| b.changed.clone())
+            .unwrap_or_default();
+        engine::compare::demote_preexisting(&mut outcome, &head, &changed);
+    }
     outcome.diagnostics.append(&mut diagnostics);
     diagnostic::sort(&mut outcome.diagnostics);
 

@@ -14,6 +14,11 @@ use crate::args::{Cli, DecisionArg, SignArgs};
 use crate::write::{Existing, Written, write_file};
 use crate::{Failure, project};
 
+/// `--today` as given, if it was.
+fn project_today_given(cli: &Cli) -> Option<jiff::civil::Date> {
+    cli.today.as_deref().and_then(|t| t.parse().ok())
+}
+
 pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     let project = project::open(cli)?;
     if let Some(d) = project
@@ -48,10 +53,12 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
             role.members.join(", ")
         )));
     }
-    if args.decision == DecisionArg::Conditional && args.conditions.is_empty() {
-        return Err(Failure::usage(
-            "a conditional decision needs at least one --condition TEXT",
-        ));
+    if let Some(given) = &project_today_given(cli)
+        && *given > jiff::Zoned::now().date()
+    {
+        return Err(Failure::usage(format!(
+            "--today {given} is in the future: a sign-off is dated on the day of the review, and `policy lint` would reject it"
+        )));
     }
     let tree = WorkTree::new(&project.repo_root);
     let workspace = workspace::load(&tree, &tree, &project.settings.prefix, config.clone());
@@ -148,12 +155,40 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         )
     };
 
+    // Replacing a sign-off (re-signing after a change) keeps its decision
+    // and conditions unless --decision says otherwise: a `conditional` must
+    // not silently become a `go`.
+    let earlier = if args.force && args.decision.is_none() {
+        std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| policy_lint::model::read::decode("earlier", bytes).ok())
+            .and_then(|file| policy_lint::model::signoff::parse_signoff(&file).0)
+    } else {
+        None
+    };
+    let decision_arg = args
+        .decision
+        .unwrap_or(match earlier.as_ref().map(|s| s.decision) {
+            Some(policy_lint::model::signoff::Decision::NoGo) => DecisionArg::NoGo,
+            Some(policy_lint::model::signoff::Decision::Conditional) => DecisionArg::Conditional,
+            _ => DecisionArg::Go,
+        });
+    let conditions: Vec<String> = if !args.conditions.is_empty() || args.decision.is_some() {
+        args.conditions.clone()
+    } else {
+        earlier.map(|s| s.conditions).unwrap_or_default()
+    };
+    if decision_arg == DecisionArg::Conditional && conditions.is_empty() {
+        return Err(Failure::usage(
+            "a conditional decision needs at least one --condition TEXT",
+        ));
+    }
     let today = project.settings.today;
     let mut doc = toml_edit::DocumentMut::new();
     doc["subject"] = toml_edit::value(subject.clone());
     doc["role"] = toml_edit::value(args.role.clone());
     doc["signer"] = toml_edit::value(signer.clone());
-    let decision = match args.decision {
+    let decision = match decision_arg {
         DecisionArg::Go => "go",
         DecisionArg::NoGo => "no-go",
         DecisionArg::Conditional => "conditional",
@@ -175,9 +210,9 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     if args.deletes {
         doc["deletes"] = toml_edit::value(true);
     }
-    if !args.conditions.is_empty() {
+    if !conditions.is_empty() {
         let mut array = toml_edit::Array::new();
-        for condition in &args.conditions {
+        for condition in &conditions {
             array.push(condition.as_str());
         }
         doc["conditions"] = toml_edit::value(array);
@@ -192,6 +227,13 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         "signed {subject} as {} ({decision}) by {signer}: wrote {shown}",
         args.role
     );
+    if args.commit {
+        let message = format!("{}: {decision} for {subject}", args.role);
+        Git::commit_paths(&project.repo_root, &[shown.as_str()], &message).map_err(|e| {
+            Failure::usage(format!("the sign-off is written but not committed: {e}"))
+        })?;
+        eprintln!("committed {shown}");
+    }
     Ok(0)
 }
 
