@@ -273,6 +273,12 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         };
         workspace
     };
+    let mut workspace = workspace;
+    if let Ok(git) = Git::open_at(&repo_root)
+        && let Ok(Some(head)) = git.head()
+    {
+        workspace.history.signed_content = signed_content(&Arc::new(git), head, &workspace);
+    }
     Ok(Change {
         repo_root,
         workspace,
@@ -335,7 +341,7 @@ fn tree_history(
     if let Some(head) = head {
         let bases = governed_bases(config, "");
         let found = git
-            .introducers(head, &committed, &bases)
+            .introducers(head, &committed, &bases, &same_kind(config, prefix))
             .map_err(|e| e.to_string())?;
         for path in manifests {
             if let Some(Some(commit)) = found.get(path) {
@@ -454,12 +460,19 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
             };
             let base_revision = git.resolve(base)?;
             let mut judge = git.merge_base((base, base_revision), (head_name, head))?;
-            // On a merge commit (GitHub's pull-request merge ref, or a
-            // merge queue's), the branch merged into is the first parent.
-            // When it already contains the base given, it is the current
-            // target: judging by an older base would apply stale policies.
+            // On GitHub's pull-request merge ref the branch merged into is
+            // the merge commit's first parent: the current target, where a
+            // stale `pull_request.base.sha` would apply old policies. The
+            // first parent is trusted only when the target branch itself
+            // holds it (`GITHUB_BASE_REF`, fetched as origin/<branch>):
+            // any merge commit a pull request makes has a first parent too,
+            // and that one is the change's own.
             let parents = git.parents(head)?;
-            if parents.len() >= 2 && git.is_ancestor(base_revision, parents[0])? {
+            if parents.len() >= 2
+                && git.is_ancestor(base_revision, parents[0])?
+                && let Some(target) = trusted_target(git)
+                && git.is_ancestor(parents[0], target)?
+            {
                 judge = parents[0];
             }
             Ok(Sides {
@@ -471,6 +484,15 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
         }
         Mode::Tree => unreachable!("tree mode reads no git sides"),
     }
+}
+
+/// The tip of the pull request's target branch in GitHub Actions
+/// (`GITHUB_BASE_REF`, as `refs/remotes/origin/<branch>`), if fetched.
+fn trusted_target(git: &Git) -> Option<Revision> {
+    let branch = std::env::var("GITHUB_BASE_REF")
+        .ok()
+        .filter(|b| !b.is_empty())?;
+    git.resolve(&format!("refs/remotes/origin/{branch}")).ok()
 }
 
 /// The config in force for a git-mode change, and where it was found.
@@ -817,6 +839,36 @@ fn load_git_with(
     if let Some(dirs) = baseline {
         touched_dirs = dirs.clone();
     }
+    // What the listing of touched directories cannot see: a link or
+    // submodule replacing a governed path, and a manifest deleted or
+    // renamed away from a directory that keeps the feature's other files.
+    let mut change_findings = Vec::new();
+    for change in &changes {
+        if change.new.is_some()
+            && let Some(kind) = checked.kind(&change.path)
+            && kind.is_indirect()
+        {
+            change_findings.push(workspace::indirect_entry(&crate::source::SnapshotEntry {
+                path: change.path.clone(),
+                kind,
+            }));
+        }
+        if change.new.is_none()
+            && change.old.is_some()
+            && is_manifest(&change.path)
+            && let Some((dir, _)) = change.path.rsplit_once('/')
+            && checked.kind(&change.path).is_none()
+            && !checked
+                .list_dir(dir)
+                .iter()
+                .any(|n| is_manifest(&format!("{dir}/{n}")))
+            && checked
+                .list(&format!("{dir}/"))
+                .is_ok_and(|left| !left.is_empty())
+        {
+            change_findings.push(workspace::manifest_missing(dir, Some(&change.path)));
+        }
+    }
     let load_all = request.all || changed_playbooks || !named_ids.is_empty();
     let only = (!load_all).then_some(&touched_dirs);
 
@@ -826,6 +878,17 @@ fn load_git_with(
     };
     let mut workspace =
         workspace::load_with(checked, policy_snapshot, &prefix, config.clone(), only);
+    // Findings of the change itself, unless the listing saw them already.
+    for finding in change_findings {
+        let key = |d: &Diagnostic| (d.code.clone(), d.message.clone());
+        if !workspace
+            .diagnostics
+            .iter()
+            .any(|d| key(d) == key(&finding))
+        {
+            workspace.diagnostics.push(finding);
+        }
+    }
     // The change's own policies: checked for version bumps and sign-offs,
     // and in range mode (where they are not in force) validated as part of
     // the change, so a broken policy cannot land.
@@ -1032,9 +1095,19 @@ fn finish(
 ) -> Result<Change, ChangeError> {
     let config = &settings.config;
     let mut history = History::default();
-    // Content that left one path in the change and arrived at another is a
-    // move, not new content.
-    let moved: BTreeSet<BlobId> = changes.iter().filter_map(|c| c.old).collect();
+    // Content that left one path in the change and arrived at a path of the
+    // same kind is a move, not new content.
+    let kinds = same_kind(config, &settings.prefix);
+    let moved: BTreeSet<BlobId> = changes
+        .iter()
+        .filter_map(|arrived| {
+            let blob = arrived.new?;
+            changes
+                .iter()
+                .any(|left| left.old == Some(blob) && kinds(&left.path, &arrived.path))
+                .then_some(blob)
+        })
+        .collect();
     let signoff_like = |p: &str| p.contains("/signoffs/") && p.ends_with(".toml");
     let added: BTreeSet<BlobId> = changes.iter().filter_map(|c| c.new).collect();
     history.removed_signoffs = changes
@@ -1055,7 +1128,12 @@ fn finish(
                 let trusted = git.commit_snapshot(judge).ok();
                 let signers = trusted_signers(config, &settings.prefix, trusted.as_ref());
                 let bases = governed_bases(config, &settings.prefix);
-                let introductions = git.introductions(head, Some(judge), &bases)?;
+                let introductions = git.introductions(
+                    head,
+                    Some(judge),
+                    &bases,
+                    &same_kind(config, &settings.prefix),
+                )?;
                 for (path, blob) in &to_verify {
                     let mut authors = Vec::new();
                     let mut cut = false;
@@ -1145,6 +1223,9 @@ fn finish(
                 })?;
         }
     }
+    if let Some(from) = sides.head.or(sides.judge) {
+        history.signed_content = signed_content(git, from, &workspace);
+    }
     workspace.history = history;
     Ok(Change {
         repo_root,
@@ -1206,7 +1287,8 @@ fn content_authors(
                     .map_or(String::new(), |(d, _)| format!("{d}/"))
             })
             .collect();
-        for (path, commit) in git.introducers(from, &look_up, &bases)? {
+        let kinds = same_kind(&workspace.config, "");
+        for (path, commit) in git.introducers(from, &look_up, &bases, &kinds)? {
             if let Some(commit) = commit {
                 found.insert(path, vec![commit.email]);
             }
@@ -1220,6 +1302,92 @@ fn content_authors(
         authors.dedup();
     }
     Ok(found)
+}
+
+/// For each stale feature sign-off: the manifest as it was signed, found
+/// among the manifest's past versions in the history of `from` by the
+/// sign-off's digest, so the finding can say which values changed.
+fn signed_content(
+    git: &Arc<Git>,
+    from: Revision,
+    workspace: &Workspace,
+) -> BTreeMap<String, Arc<crate::model::tree::Table>> {
+    use crate::model::digest::digest;
+    let excludes = &workspace.config.digest_excludes;
+    let mut stale: Vec<(&str, &str, &str)> = Vec::new();
+    for feature in &workspace.features {
+        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
+            continue;
+        };
+        let current = digest(&feature.table, excludes);
+        for signoff in signoffs.iter().filter(|s| s.digest != current) {
+            stale.push((&signoff.file.path, &feature.file.path, &signoff.digest));
+        }
+    }
+    let mut out = BTreeMap::new();
+    if stale.is_empty() {
+        return out;
+    }
+    let manifests: BTreeSet<String> = stale.iter().map(|(_, m, _)| m.to_string()).collect();
+    // A bounded look back: enough for the life of a feature under review.
+    let Ok(versions) = git.past_versions(from, &manifests, 5000) else {
+        return out;
+    };
+    let mut parsed: BTreeMap<BlobId, Option<(String, Arc<crate::model::tree::Table>)>> =
+        BTreeMap::new();
+    for (signoff, manifest, wanted) in stale {
+        for blob in versions.get(manifest).into_iter().flatten() {
+            let entry = parsed.entry(*blob).or_insert_with(|| {
+                let bytes = git.read_object(*blob).ok()?;
+                let file = decode(manifest, bytes).ok()?;
+                let table = crate::model::read::parse_toml(&file).ok()?;
+                Some((digest(&table, excludes), Arc::new(table)))
+            });
+            if let Some((digest, table)) = entry
+                && digest == wanted
+            {
+                out.insert(signoff.to_string(), Arc::clone(table));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// What a governed file is, for following moves: a move keeps it the same
+/// kind of file (a sign-off for the same role, a waiver, a manifest).
+#[derive(PartialEq, Eq)]
+enum FileKind {
+    Manifest,
+    Signoff(String),
+    Waiver,
+    Other,
+}
+
+/// Whether content moving from one path to another stays the same kind of
+/// governed file (`prefix`: the project's directory in the repository).
+fn same_kind(config: &Config, prefix: &str) -> impl Fn(&str, &str) -> bool + use<> {
+    let features = workspace::globset(&config.paths.features);
+    let waivers = workspace::globset(&config.paths.waivers);
+    let prefix = prefix.to_string();
+    move |old: &str, new: &str| {
+        let kind = |path: &str| {
+            let relative = path.strip_prefix(prefix.as_str()).unwrap_or(path);
+            if features.is_match(relative) {
+                FileKind::Manifest
+            } else if let Some((_, name)) = path.rsplit_once("/signoffs/")
+                && !name.contains('/')
+            {
+                FileKind::Signoff(name.to_string())
+            } else if waivers.is_match(relative) {
+                FileKind::Waiver
+            } else {
+                FileKind::Other
+            }
+        };
+        let (before, after) = (kind(old), kind(new));
+        before != FileKind::Other && before == after
+    }
 }
 
 fn all_globs(config: &Config) -> Vec<String> {

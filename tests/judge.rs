@@ -112,6 +112,8 @@ impl Lint {
 struct Repo {
     dir: TempDir,
     home: TempDir,
+    /// More environment for the commands run (as a CI runner sets it).
+    extra_env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 impl Repo {
@@ -120,6 +122,7 @@ impl Repo {
         let repo = Repo {
             dir: TempDir::new().unwrap(),
             home: TempDir::new().unwrap(),
+            extra_env: Default::default(),
         };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
@@ -158,6 +161,9 @@ impl Repo {
             .env("GIT_COMMITTER_DATE", "2026-11-20T12:00:00Z")
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100");
+        for (name, value) in self.extra_env.borrow().iter() {
+            command.env(name, value);
+        }
     }
 
     fn git_as(&self, email: &str, args: &[&str]) -> Output {
@@ -787,6 +793,11 @@ fn on_a_merge_ref_the_first_parent_judges_not_a_stale_base() {
     assert_eq!(repo.rev(&format!("{merge}^1")), main_tip);
     assert_eq!(repo.rev(&format!("{merge}^2")), repo.rev("pr"));
 
+    // As on a GitHub runner: the target branch is known and fetched.
+    repo.git(&["update-ref", "refs/remotes/origin/main", &main_tip]);
+    repo.extra_env
+        .borrow_mut()
+        .push(("GITHUB_BASE_REF".into(), "main".into()));
     let lint = repo.lint(&["--base", &old_base, "--head", &merge]);
     assert_eq!(lint.exit, 1, "{lint:#?}");
     assert!(
@@ -797,6 +808,46 @@ fn on_a_merge_ref_the_first_parent_judges_not_a_stale_base() {
         !lint.has("PL028"),
         "lee's own sign-off is not attributed to the merge commit: {lint:#?}"
     );
+}
+
+/// A merge commit the pull request makes itself never picks its judge: its
+/// first parent is the change's own commit, not the target branch.
+#[test]
+fn a_merge_commit_in_the_change_does_not_make_it_its_own_judge() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    // The change adds dev to the SRB and launches chat with dev's go ...
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "members = [\"chair@example.com\"]",
+            "members = [\"chair@example.com\", \"dev@example.com\"]",
+        ),
+    );
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(DEV, "launch chat");
+    // ... then merges a side branch, so HEAD is a merge whose first parent
+    // contains the base.
+    repo.git(&["checkout", "-q", "-b", "side", "main"]);
+    repo.write("README.md", "side\n");
+    repo.commit(DEV, "readme");
+    repo.git(&["checkout", "-q", "pr"]);
+    repo.git_ok_as(DEV, &["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+    for env in [false, true] {
+        if env {
+            let main = repo.rev("main");
+            repo.git(&["update-ref", "refs/remotes/origin/main", &main]);
+            repo.extra_env
+                .borrow_mut()
+                .push(("GITHUB_BASE_REF".into(), "main".into()));
+        }
+        let lint = repo.lint(&["--base", "main"]);
+        assert_eq!(lint.exit, 1, "GITHUB_BASE_REF set: {env}: {lint:#?}");
+        assert!(lint.has("LG001") || lint.has("LG002"), "{lint:#?}");
+    }
 }
 
 // 11. Sparse checkouts.
@@ -1179,4 +1230,129 @@ fn sign_commit_commits_only_the_signoff() {
     assert!(!files.contains("unrelated.txt"), "{files}");
     let status = repo.git_ok_as(CHAIR, &["status", "--porcelain"]);
     assert!(status.contains("A  unrelated.txt"), "{status}");
+}
+
+/// A stale sign-off says what changed since it was signed, on the changed
+/// line: the signed content is found in history by the sign-off's digest.
+#[test]
+fn a_stale_signoff_names_the_values_that_changed() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("risk_tier = \"medium\"", "risk_tier = \"high\""),
+    );
+    repo.commit(PM, "chat is high risk");
+    for args in [&[][..], &["--base", "HEAD~1"][..]] {
+        let lint = repo.lint(args);
+        let stale = lint.find("PL017");
+        assert_eq!(stale.len(), 3, "{args:?}: {lint:#?}");
+        for d in stale {
+            assert!(
+                d.message.contains("`risk_tier` (\"medium\" → \"high\")"),
+                "{args:?}: {d:?}"
+            );
+            assert_eq!(d.file, "features/chat/feature.toml", "on the changed line");
+        }
+    }
+}
+
+/// A sign-off text smuggled in as a note in one pull request, then moved
+/// into `signoffs/` in the next, was written by whoever moved it there: a
+/// move is followed only between files of the same kind.
+#[test]
+fn a_note_moved_into_signoffs_is_written_by_the_mover() {
+    let repo = Repo::new();
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "cleared", "medium"),
+    );
+    repo.commit(PM, "chat cleared");
+    for (role, email) in PANEL {
+        repo.sign("chat", role, email);
+    }
+    // PR 1 (merged): an srb go in the chair's name, parked as a note.
+    repo.branch("pr1");
+    let (code, _, stderr) =
+        repo.policy_as(DEV, &["sign", "chat", "--role", "srb", "--signer", CHAIR]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::create_dir_all(repo.path().join("features/chat/notes")).unwrap();
+    std::fs::rename(
+        repo.path().join("features/chat/signoffs/srb.toml"),
+        repo.path().join("features/chat/notes/srb-draft.toml"),
+    )
+    .unwrap();
+    repo.commit(DEV, "notes");
+    assert_eq!(repo.lint(&["--base", "main"]).exit, 0);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--ff-only", "pr1"]);
+    // PR 2: the note becomes the sign-off, and chat launches.
+    repo.branch("pr2");
+    repo.git_ok_as(
+        DEV,
+        &[
+            "mv",
+            "features/chat/notes/srb-draft.toml",
+            "features/chat/signoffs/srb.toml",
+        ],
+    );
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    repo.commit(DEV, "launch");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("PL028"), "{lint:#?}");
+    assert!(lint.has("LG002"), "{lint:#?}");
+}
+
+/// What a touched-directory listing cannot see is still judged: a
+/// submodule in place of a feature directory, and a manifest renamed out of
+/// the features glob while the feature's sign-offs stay.
+#[test]
+fn a_feature_cannot_vanish_behind_a_submodule_or_a_renamed_manifest() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    let head = repo.rev("HEAD");
+    repo.git_ok_as(DEV, &["rm", "-rq", "--cached", "features/chat"]);
+    std::fs::remove_dir_all(repo.path().join("features/chat")).unwrap();
+    repo.git_ok_as(
+        DEV,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("160000,{head},features/chat"),
+        ],
+    );
+    repo.git_ok_as(DEV, &["commit", "-q", "-m", "chat becomes a submodule"]);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("PL031"), "{lint:#?}");
+
+    repo.git(&["checkout", "-q", "-f", "main"]);
+    repo.git(&["checkout", "-q", "-b", "pr2"]);
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    repo.git_ok_as(
+        DEV,
+        &[
+            "mv",
+            "features/chat/feature.toml",
+            "features/chat/Feature.toml",
+        ],
+    );
+    repo.commit(DEV, "launch, quietly");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("PL035"), "{lint:#?}");
+    let tree = repo.lint(&[]);
+    assert!(tree.has("PL035"), "{tree:#?}");
 }

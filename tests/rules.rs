@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034",
+    "PL031", "PL032", "PL033", "PL034", "PL035",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1522,6 +1522,22 @@ members = ["chair@example.com"]
     write(dir.path(), &[("policy.toml", relaxed.as_str())]);
     let run = self::run(dir.path());
     run.assert_silent("LG001");
+}
+
+#[test]
+fn pl035_signoffs_left_without_a_manifest() {
+    // `feature.toml` renamed to `Feature.toml`: the features glob no longer
+    // matches, and the feature must not silently drop out.
+    let dir = repo(&[
+        ("features/chat-memory/Feature.toml", QUIET_FEATURE),
+        (
+            "features/chat-memory/signoffs/srb.toml",
+            "subject = \"feature:chat-memory\"\nrole = \"srb\"\nsigner = \"chair@example.com\"\ndecision = \"go\"\ndate = 2026-11-20\ndigest = \"sha256:00\"\n",
+        ),
+    ]);
+    let run = run(dir.path());
+    run.assert_fires("PL035");
+    insta::assert_snapshot!(run.text);
 }
 
 #[test]

@@ -265,31 +265,64 @@ fn feature_states(
             common_checks(workspace, settings, signoff, &expected_subject, &mut found);
             let mut stale_reason = None;
             if signoff.digest != current {
-                stale_reason = Some("the feature changed since it was signed".to_string());
-                found.push(
-                    Diagnostic::new(
-                        codes::STALE_SIGNOFF,
-                        Severity::Warning,
-                        format!(
-                            "`{}` sign-off is stale: the feature changed since it was signed",
-                            signoff.role
-                        ),
-                    )
-                    .at(
-                        &signoff.file,
-                        signoff.digest_span.clone(),
-                        "digest of the content that was signed",
-                    )
-                    .related(
-                        &feature.file,
-                        feature.id_span(),
-                        format!("current digest is {current}"),
-                    )
-                    .help(format!(
-                        "review the change, then re-sign: `policy sign {} --role {}`",
-                        feature.id, signoff.role
-                    )),
-                );
+                let changes = workspace
+                    .history
+                    .signed_content
+                    .get(&signoff.file.path)
+                    .map(|signed| {
+                        changed_fields(signed, feature, &workspace.config.digest_excludes)
+                    });
+                let d = match changes.as_deref() {
+                    Some([first, ..]) => {
+                        let listed: Vec<String> =
+                            changes.iter().flatten().map(|c| c.describe()).collect();
+                        stale_reason = Some(format!("{} changed", listed.join(", ")));
+                        Diagnostic::new(
+                            codes::STALE_SIGNOFF,
+                            Severity::Warning,
+                            format!(
+                                "`{}` sign-off is stale: {} changed since it was signed",
+                                signoff.role,
+                                listed.join(", ")
+                            ),
+                        )
+                        .at(
+                            &feature.file,
+                            first.span.clone(),
+                            first.label(&signoff.role),
+                        )
+                        .related(
+                            &signoff.file,
+                            signoff.digest_span.clone(),
+                            "the content this sign-off approved",
+                        )
+                    }
+                    _ => {
+                        stale_reason = Some("the feature changed since it was signed".to_string());
+                        Diagnostic::new(
+                            codes::STALE_SIGNOFF,
+                            Severity::Warning,
+                            format!(
+                                "`{}` sign-off is stale: the feature changed since it was signed",
+                                signoff.role
+                            ),
+                        )
+                        .at(
+                            &signoff.file,
+                            signoff.digest_span.clone(),
+                            "digest of the content that was signed",
+                        )
+                        .related(
+                            &feature.file,
+                            feature.id_span(),
+                            format!("current digest is {current}"),
+                        )
+                    }
+                };
+                found.push(d.help(format!(
+                    "review the change, then re-sign: `policy sign {} --role {}`",
+                    feature.id, signoff.role
+                )));
             }
             if let Some((text, span)) = &signoff.policy {
                 match policy_major_problem(&workspace.policies, text) {
@@ -407,6 +440,72 @@ fn playbook_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut
             }
         }
     }
+}
+
+/// One value that differs between the manifest as signed and as it is.
+struct FieldChange {
+    path: String,
+    before: Option<String>,
+    after: Option<String>,
+    /// Where it is now (the feature's anchor when it was removed).
+    span: std::ops::Range<usize>,
+}
+
+impl FieldChange {
+    fn describe(&self) -> String {
+        match (&self.before, &self.after) {
+            (Some(before), Some(after)) => format!("`{}` ({before} → {after})", self.path),
+            (None, Some(after)) => format!("`{}` (added: {after})", self.path),
+            (Some(before), None) => format!("`{}` (removed: was {before})", self.path),
+            (None, None) => format!("`{}`", self.path),
+        }
+    }
+
+    fn label(&self, role: &str) -> String {
+        match &self.before {
+            Some(before) => format!("was {before} when `{role}` signed"),
+            None => format!("not there when `{role}` signed"),
+        }
+    }
+}
+
+/// The leaf values that differ between `signed` and the feature now, in
+/// manifest order of the current file (removed ones last).
+fn changed_fields(
+    signed: &crate::model::tree::Table,
+    feature: &Feature,
+    excludes: &[String],
+) -> Vec<FieldChange> {
+    use crate::model::digest::leaves;
+    let before: BTreeMap<String, String> = leaves(signed, excludes).into_iter().collect();
+    let after: BTreeMap<String, String> = leaves(&feature.table, excludes).into_iter().collect();
+    let mut out: Vec<FieldChange> = Vec::new();
+    for (path, value) in &after {
+        if before.get(path) != Some(value) {
+            let span = feature
+                .table
+                .lookup(path)
+                .map_or_else(|| feature.anchor_span(), |e| e.node.span.clone());
+            out.push(FieldChange {
+                path: path.clone(),
+                before: before.get(path).cloned(),
+                after: Some(value.clone()),
+                span,
+            });
+        }
+    }
+    out.sort_by_key(|c| c.span.start);
+    for (path, value) in &before {
+        if !after.contains_key(path) {
+            out.push(FieldChange {
+                path: path.clone(),
+                before: Some(value.clone()),
+                after: None,
+                span: feature.anchor_span(),
+            });
+        }
+    }
+    out
 }
 
 fn policy_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {

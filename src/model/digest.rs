@@ -48,6 +48,36 @@ pub fn digest_document(front_matter: &Table, body: &str) -> String {
     out
 }
 
+/// The fields of `table` as dotted paths (tables are descended, arrays are
+/// leaves), each with its canonical text, minus `excludes`: what a stale
+/// sign-off compares to say which values changed.
+pub fn leaves(table: &Table, excludes: &[String]) -> Vec<(String, String)> {
+    fn walk(table: &Table, prefix: &str, excludes: &[String], out: &mut Vec<(String, String)>) {
+        for entry in &table.entries {
+            let path = if prefix.is_empty() {
+                entry.key.clone()
+            } else {
+                format!("{prefix}.{}", entry.key)
+            };
+            if excludes.iter().any(|x| *x == path) {
+                continue;
+            }
+            match &entry.node.value {
+                Value::Table(inner) => walk(inner, &path, excludes, out),
+                value => {
+                    let mut text = String::new();
+                    write_value(&mut text, value, &path, excludes);
+                    out.push((path, text));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(table, "", excludes, &mut out);
+    out.sort();
+    out
+}
+
 /// The canonical text itself, for debugging and tests.
 pub fn canonical(table: &Table, excludes: &[String]) -> String {
     let mut canonical = String::new();

@@ -103,6 +103,9 @@ pub struct History {
     /// a changed policy or playbook), by its path: lowercased emails of the
     /// commits that introduced it, or of the identity about to commit it.
     pub content_authors: BTreeMap<String, Vec<String>>,
+    /// For stale sign-offs: the manifest as it was when signed (found in
+    /// history by the sign-off's digest), by sign-off path.
+    pub signed_content: BTreeMap<String, Arc<crate::model::tree::Table>>,
 }
 
 #[derive(Clone, Debug)]
@@ -344,15 +347,31 @@ pub fn list(
         };
         classified.push((entry.clone(), kind));
     }
+    let feature_bases: Vec<String> = glob_bases(&config.paths.features)
+        .into_iter()
+        .map(|b| format!("{prefix}{b}"))
+        .collect();
+    let mut orphaned: BTreeSet<&str> = BTreeSet::new();
     for entry in &entries {
         if let Some((dir, name)) = entry.path.rsplit_once('/')
             && name.ends_with(".toml")
             && let Some(feature_dir) = dir.strip_suffix("/signoffs")
-            && feature_dirs.contains(feature_dir)
-            && only_feature_dirs.is_none_or(|only| only.contains(feature_dir))
         {
-            classified.push((entry.clone(), Kind::FeatureSignoff));
+            if feature_dirs.contains(feature_dir) {
+                if only_feature_dirs.is_none_or(|only| only.contains(feature_dir)) {
+                    classified.push((entry.clone(), Kind::FeatureSignoff));
+                }
+            } else if feature_bases
+                .iter()
+                .any(|b| b.is_empty() || feature_dir.starts_with(b.as_str()))
+                && !entry.kind.is_indirect()
+            {
+                orphaned.insert(feature_dir);
+            }
         }
+    }
+    for dir in orphaned {
+        diagnostics.push(manifest_missing(dir, None));
     }
 
     // Policies may come from another snapshot (the merge-base).
@@ -581,6 +600,25 @@ pub fn parse(
         }
     }
     workspace
+}
+
+/// A feature directory that still holds files but no manifest the
+/// features glob matches (`removed`: the manifest's path, when a change
+/// deleted or renamed it).
+pub fn manifest_missing(dir: &str, removed: Option<&str>) -> Diagnostic {
+    let shown = match removed {
+        Some(path) => format!("{dir}/ ({path} removed by this change)"),
+        None => format!("{dir}/"),
+    };
+    let file = SourceFile::new(format!("{dir}/"), shown);
+    let len = file.text.len();
+    Diagnostic::new(
+        codes::MANIFEST_MISSING,
+        Severity::Error,
+        format!("`{dir}` holds a feature's files but no manifest the features glob matches"),
+    )
+    .at(&file, 0..len, "no manifest")
+    .help("restore the manifest (features/<id>/feature.toml), or retire the feature by removing its whole directory")
 }
 
 /// The finding for a link or submodule at a governed path: it is shown as

@@ -38,6 +38,7 @@ mod id_mismatch;
 mod invalid_encoding;
 mod invalid_expression;
 mod invalid_toml;
+mod manifest_missing;
 mod outdated_playbook;
 mod playbook_missing_section;
 mod playbook_not_followed;
@@ -73,6 +74,7 @@ pub mod codes {
     pub use super::invalid_encoding::INVALID_ENCODING;
     pub use super::invalid_expression::INVALID_EXPRESSION;
     pub use super::invalid_toml::INVALID_TOML;
+    pub use super::manifest_missing::MANIFEST_MISSING;
     pub use super::outdated_playbook::OUTDATED_PLAYBOOK;
     pub use super::playbook_missing_section::PLAYBOOK_MISSING_SECTION;
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
@@ -130,6 +132,7 @@ pub const BUILTIN: &[&Check] = &[
     &waiver_wrong_approver::WAIVER_WRONG_APPROVER_CHECK,
     &signature_not_verified::SIGNATURE_NOT_VERIFIED_CHECK,
     &separation_of_duties::SEPARATION_OF_DUTIES_CHECK,
+    &manifest_missing::MANIFEST_MISSING_CHECK,
 ];
 
 /// The built-in check with this code, if any.

@@ -487,8 +487,9 @@ impl Git {
     /// *introduces* content at a path under `bases`: the path's object
     /// differs from the path in every parent (a merge that takes the file
     /// unchanged from one side introduces nothing), and the object was not
-    /// moved there from another path of that parent (renames are followed by
-    /// content). Commit dates order nothing. A commit whose parents were cut
+    /// moved there from another path of that parent for which `same_kind`
+    /// holds (renames are followed by content, only between paths of the
+    /// same kind). Commit dates order nothing. A commit whose parents were cut
     /// off by a shallow clone is reported with `commit: None`: what it
     /// appears to add may be older.
     pub fn introductions(
@@ -496,9 +497,10 @@ impl Git {
         from: Revision,
         hide: Option<Revision>,
         bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
     ) -> Result<Vec<Introduction>, GitError> {
         let mut out = Vec::new();
-        self.walk_introductions(from, hide, bases, &mut |found| {
+        self.walk_introductions(from, hide, bases, same_kind, &mut |found| {
             out.extend(found);
             true
         })?;
@@ -516,6 +518,7 @@ impl Git {
         from: Revision,
         wanted: &BTreeMap<String, BlobId>,
         bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
     ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
         let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
         for (path, blob) in wanted {
@@ -525,7 +528,7 @@ impl Git {
         if wanted.is_empty() {
             return Ok(found);
         }
-        self.walk_introductions(from, None, bases, &mut |introduced| {
+        self.walk_introductions(from, None, bases, same_kind, &mut |introduced| {
             for introduction in introduced {
                 if let Some(paths) = by_blob.remove(&introduction.blob) {
                     for path in paths {
@@ -545,6 +548,7 @@ impl Git {
         from: Revision,
         hide: Option<Revision>,
         bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
         visit: &mut dyn FnMut(Vec<Introduction>) -> bool,
     ) -> Result<(), GitError> {
         let repo = self.lock();
@@ -579,7 +583,7 @@ impl Git {
             };
             for parent_tree in sides {
                 let mut added: BTreeMap<String, Oid> = BTreeMap::new();
-                let mut removed: std::collections::HashSet<Oid> = Default::default();
+                let mut removed: std::collections::HashMap<Oid, Vec<String>> = Default::default();
                 tree::diff_with(
                     &walked,
                     &repo,
@@ -589,7 +593,7 @@ impl Git {
                     &enter,
                     &mut |path, old, new| {
                         if let Some((id, _)) = old {
-                            removed.insert(id);
+                            removed.entry(id).or_default().push(path.clone());
                         }
                         if let Some((id, mode)) = new
                             && mode != SUBMODULE_MODE
@@ -599,7 +603,14 @@ impl Git {
                         }
                     },
                 )?;
-                added.retain(|_, id| !removed.contains(id));
+                // Content moved from a path of the same kind (a renamed
+                // directory) is not new; arriving from anywhere else (a
+                // note that becomes a sign-off) it is.
+                added.retain(|path, id| {
+                    !removed
+                        .get(id)
+                        .is_some_and(|olds| olds.iter().any(|old| same_kind(old, path)))
+                });
                 introduced = Some(match introduced {
                     None => added,
                     Some(mut earlier) => {
@@ -629,6 +640,77 @@ impl Git {
             }
         }
         Ok(())
+    }
+
+    /// The contents `paths` had in the history of `from`, newest first per
+    /// path (distinct objects only), from at most `max_commits` commits:
+    /// where a stale sign-off finds the content that was signed.
+    pub fn past_versions(
+        &self,
+        from: Revision,
+        paths: &BTreeSet<String>,
+        max_commits: usize,
+    ) -> Result<BTreeMap<String, Vec<BlobId>>, GitError> {
+        let repo = self.lock();
+        let mut found: BTreeMap<String, Vec<BlobId>> = BTreeMap::new();
+        if paths.is_empty() {
+            return Ok(found);
+        }
+        let mut walk = repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL)?;
+        walk.push(from.0)?;
+        let enter = |dir: &str| {
+            paths
+                .range(dir.to_string()..)
+                .next()
+                .is_some_and(|p| p.starts_with(dir))
+        };
+        for oid in walk.take(max_commits) {
+            let commit = repo.find_commit(oid?)?;
+            let walked = tree::Cache::default();
+            let parent = commit.parent_ids().next();
+            let parent_tree = match parent {
+                Some(p) => Some(repo.find_commit(p)?.tree_id()),
+                None => None,
+            };
+            tree::diff_with(
+                &walked,
+                &repo,
+                parent_tree,
+                Some(commit.tree_id()),
+                "",
+                &enter,
+                &mut |path, old, new| {
+                    if !paths.contains(&path) {
+                        return;
+                    }
+                    let versions = found.entry(path).or_default();
+                    for (id, _) in [new, old].into_iter().flatten() {
+                        if !versions.contains(&BlobId(id)) {
+                            versions.push(BlobId(id));
+                        }
+                    }
+                },
+            )?;
+        }
+        Ok(found)
+    }
+
+    /// The bytes of an object, refused over the size limit.
+    pub fn read_object(&self, blob: BlobId) -> Result<Vec<u8>, ReadError> {
+        let repo = self.lock();
+        let odb = repo
+            .odb()
+            .map_err(|e| ReadError::Io(e.message().to_string()))?;
+        let (size, _) = odb
+            .read_header(blob.0)
+            .map_err(|e| ReadError::Io(e.message().to_string()))?;
+        if size as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge { size: size as u64 });
+        }
+        odb.read(blob.0)
+            .map(|o| o.data().to_vec())
+            .map_err(|e| ReadError::Io(e.message().to_string()))
     }
 
     /// True when this is a shallow clone (history cut off).
