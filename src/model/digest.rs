@@ -59,7 +59,7 @@ pub fn leaves(table: &Table, excludes: &[String]) -> Vec<(String, String)> {
             } else {
                 format!("{prefix}.{}", entry.key)
             };
-            if excludes.iter().any(|x| *x == path) {
+            if excludes.contains(&path) {
                 continue;
             }
             match &entry.node.value {
