@@ -925,10 +925,17 @@ fn load_git_with(
 
     // The change's own policy.toml, when it changed: its problems are the
     // change's, and its roles judge the change's own policies.
-    let own_config_path = format!("{prefix}{CONFIG_NAME}");
-    workspace.checked_config = if changed.contains(&own_config_path) {
+    let own_config_path = judge_config
+        .path
+        .clone()
+        .unwrap_or_else(|| format!("{prefix}{CONFIG_NAME}"));
+    let mut config_change = None;
+    workspace.checked_config = if range && changed.contains(&own_config_path) {
         match checked.read(&own_config_path) {
             Ok(bytes) => {
+                if let Ok(file) = decode(&own_config_path, bytes.clone()) {
+                    config_change = Some((own_config_path.clone(), Some(file)));
+                }
                 let (own_config, problems) = parse_config(&own_config_path, bytes);
                 workspace
                     .change_diagnostics
@@ -938,7 +945,10 @@ fn load_git_with(
                     }));
                 Some(own_config)
             }
-            Err(_) => None,
+            Err(_) => {
+                config_change = Some((own_config_path.clone(), None));
+                None
+            }
         }
     } else {
         None
@@ -995,6 +1005,9 @@ fn load_git_with(
                 || (!range
                     && discover(snapshot, &prefix)?.is_none()
                     && !holds_policies(snapshot, &prefix));
+            // Only a config the judge holds needs its admins to approve
+            // changes to it.
+            base.config_change = config_change.filter(|_| judge_config.path.is_some());
             base
         }
         // Unborn HEAD in staged mode: everything staged is new, and the

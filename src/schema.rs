@@ -416,8 +416,9 @@ pub struct Rule {
     "then" = {"properties": {"conditions": {"minItems": 1}}, "required": ["conditions"]}
 ))]
 pub struct SignoffFile {
-    /// What is signed: `feature:<id>`, `policy:<id>` or `playbook:<id>`.
-    #[schemars(regex(pattern = r"^(feature|policy|playbook):.+$"))]
+    /// What is signed: `feature:<id>`, `policy:<id>`, `playbook:<id>`, or
+    /// `config` (a change of policy.toml).
+    #[schemars(regex(pattern = r"^((feature|policy|playbook):.+|config)$"))]
     pub subject: String,
     /// The role signing; a role defined in policy.toml, and the file's name.
     pub role: String,

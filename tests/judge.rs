@@ -1356,3 +1356,50 @@ fn a_feature_cannot_vanish_behind_a_submodule_or_a_renamed_manifest() {
     let tree = repo.lint(&[]);
     assert!(tree.has("PL035"), "{tree:#?}");
 }
+
+/// `policy.toml` is part of the judge: a change to its roles takes effect
+/// for every later change, so it needs the admins' go like a new policy.
+#[test]
+fn a_config_change_needs_the_admins_go() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "members = [\"chair@example.com\"]",
+            "members = [\"chair@example.com\", \"dev@example.com\"]",
+        ),
+    );
+    repo.commit(DEV, "dev joins the SRB");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("modifies config `policy.toml`")),
+        "{lint:#?}"
+    );
+    // Reformatting alone needs nobody.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "pr-format"]);
+    repo.write("policy.toml", &format!("# roles\n{CONFIG}"));
+    repo.commit(DEV, "comment");
+    assert_eq!(repo.lint(&["--base", "main"]).exit, 0);
+    // The SRB approves the membership change: it lands.
+    repo.git(&["checkout", "-q", "pr"]);
+    let (code, _, stderr) = repo.policy_as(
+        CHAIR,
+        &[
+            "sign",
+            "--config-change",
+            "--role",
+            "srb",
+            "--signer",
+            CHAIR,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(CHAIR, "srb approves dev joining");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}

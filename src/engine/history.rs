@@ -386,11 +386,58 @@ fn version_message(
 /// (or moves out of the policies glob, or id changes) need a fresh go from
 /// every owner role the base version lists (plus any the new version adds),
 /// and new policies need a go from `[policies] admins`.
+/// `policy.toml` is part of the judge: a change that edits or deletes the
+/// config in force (roles and members, admins, approvers, sign-off options)
+/// needs a fresh go from the base's `[policies] admins`, like a new policy.
+fn config_change(
+    workspace: &Workspace,
+    base: &crate::model::workspace::Base,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::model::workspace::CONFIG_SIGNOFF_ID;
+    let (Some((path, new)), Some(old)) = (&base.config_change, &workspace.config.file) else {
+        return;
+    };
+    let canonical = |file: &Arc<SourceFile>| {
+        crate::model::read::parse_toml(file)
+            .ok()
+            .map(|table| digest(&table, &[]))
+    };
+    let (file, subject, digest_value) = match new {
+        Some(file) => {
+            if canonical(file) == canonical(old) {
+                return; // reformatted only
+            }
+            (file, Subject::Modified, canonical(file).unwrap_or_default())
+        }
+        None => (old, Subject::Deleted, canonical(old).unwrap_or_default()),
+    };
+    let admins: Vec<SpannedText> = workspace
+        .config
+        .policy_admins
+        .iter()
+        .map(|r| SpannedText {
+            text: r.value.clone(),
+            span: 0..0,
+        })
+        .collect();
+    let document = Document {
+        kind: "config",
+        id: path,
+        file,
+        anchor: 0..0,
+        signoffs: workspace.policy_signoffs.get(CONFIG_SIGNOFF_ID),
+        dir: "policies/signoffs",
+    };
+    require_signoffs(workspace, &document, &admins, &digest_value, subject, out);
+}
+
 fn policy_changes(
     workspace: &Workspace,
     base: &crate::model::workspace::Base,
     out: &mut Vec<Diagnostic>,
 ) {
+    config_change(workspace, base, out);
     if base.adopting {
         if let Some(first) = workspace.checked_policies.first() {
             out.push(
@@ -559,7 +606,21 @@ fn require_signoffs(
             Some(_) => None,
         };
         let Some(problem) = problem else { continue };
-        let sign = format!("policy sign --{kind} {id} --role {}", role.text);
+        let sign = if kind == "config" {
+            format!("policy sign --config-change --role {}", role.text)
+        } else {
+            format!("policy sign --{kind} {id} --role {}", role.text)
+        };
+        let signoff_path = if kind == "config" {
+            format!(
+                "{}/{}/{}.toml",
+                document.dir,
+                crate::model::workspace::CONFIG_SIGNOFF_ID,
+                role.text
+            )
+        } else {
+            format!("{}/{id}/{}.toml", document.dir, role.text)
+        };
         let (what, label, command) = match subject {
             Subject::Added => (
                 "adds",
@@ -595,8 +656,8 @@ fn require_signoffs(
         )
         .at(document.file, span, label)
         .help(format!(
-            "after review, a member of `{}` runs `{command}` and commits {}/{id}/{}.toml",
-            role.text, document.dir, role.text
+            "after review, a member of `{}` runs `{command}` and commits {signoff_path}",
+            role.text
         ));
         if let Some(s) = signoff {
             d = d.related(&s.file, s.digest_span.clone(), "this sign-off");

@@ -518,14 +518,13 @@ fn policy_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut V
             &workspace.checked_policies
         };
         let policy = versions.iter().find(|p| &p.id == policy_id);
+        let subject = if policy_id == crate::model::workspace::CONFIG_SIGNOFF_ID {
+            crate::model::workspace::CONFIG_SUBJECT.to_string()
+        } else {
+            format!("policy:{policy_id}")
+        };
         for signoff in signoffs {
-            common_checks(
-                workspace,
-                settings,
-                signoff,
-                &format!("policy:{policy_id}"),
-                out,
-            );
+            common_checks(workspace, settings, signoff, &subject, out);
             if let Some(policy) = policy
                 && signoff.digest != digest(&policy.table, &[])
             {

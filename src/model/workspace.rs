@@ -79,7 +79,15 @@ pub struct Base {
     /// The base holds neither `policy.toml` nor policies: the change adopts
     /// policy checking, and adding policies needs nobody's sign-off yet.
     pub adopting: bool,
+    /// In range mode, when the change edits or deletes the `policy.toml` in
+    /// force: its path and the new content (`None`: deleted).
+    pub config_change: Option<(String, Option<Arc<SourceFile>>)>,
 }
+
+/// Where the sign-offs on a change of `policy.toml` live, as a policy id
+/// under `policies/signoffs/` (`_config/<role>.toml`), and their subject.
+pub const CONFIG_SIGNOFF_ID: &str = "_config";
+pub const CONFIG_SUBJECT: &str = "config";
 
 /// What git history says about who wrote sign-off and waiver files.
 #[derive(Debug, Default)]
@@ -144,6 +152,7 @@ impl Workspace {
             playbooks: loaded.playbooks,
             changed,
             adopting: false,
+            config_change: None,
         }
     }
 }

@@ -121,7 +121,8 @@ pub enum DecisionArg {
 pub struct SignArgs {
     /// The feature id (or, with --policy or --playbook, the policy or playbook
     /// id) to sign.
-    pub subject: String,
+    #[arg(required_unless_present = "config_change")]
+    pub subject: Option<String>,
     /// The role signing; must be defined in policy.toml.
     #[arg(long)]
     pub role: String,
@@ -141,6 +142,10 @@ pub struct SignArgs {
     /// Sign a playbook instead of a feature (its owners approve a change).
     #[arg(long, conflicts_with = "policy")]
     pub playbook: bool,
+    /// Approve the change of policy.toml in the working tree (for
+    /// `[policies] admins`); SUBJECT is not given.
+    #[arg(long, conflicts_with_all = ["policy", "playbook"])]
+    pub config_change: bool,
     /// With --policy: approve deleting the policy (or moving it out of the
     /// policies glob, or changing its id). The sign-off binds to the content
     /// being deleted, read from the revision given by --from.

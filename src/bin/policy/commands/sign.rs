@@ -85,13 +85,33 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         None
     };
     let policies_from = before.as_ref().unwrap_or(&workspace);
-    let (subject, digest_value, policy_version, path) = if args.playbook {
-        let Some(playbook) = workspace.playbooks.iter().find(|p| p.id == args.subject) else {
+    let subject_id = args.subject.clone().unwrap_or_default();
+    let (subject, digest_value, policy_version, path) = if args.config_change {
+        let config_file = project
+            .settings
+            .config
+            .file
+            .as_ref()
+            .ok_or_else(|| Failure::usage("there is no policy.toml to approve"))?;
+        let table = policy_lint::model::read::parse_toml(config_file)
+            .map_err(|d| Failure::usage(format!("policy.toml does not parse: {}", d.message)))?;
+        (
+            policy_lint::model::workspace::CONFIG_SUBJECT.to_string(),
+            digest(&table, &[]),
+            None,
+            project
+                .project_root
+                .join("policies/signoffs")
+                .join(policy_lint::model::workspace::CONFIG_SIGNOFF_ID)
+                .join(format!("{}.toml", args.role)),
+        )
+    } else if args.playbook {
+        let Some(playbook) = workspace.playbooks.iter().find(|p| p.id == subject_id) else {
             let ids: Vec<&str> = workspace.playbooks.iter().map(|p| p.id.as_str()).collect();
             return Err(Failure::usage(format!(
                 "no playbook `{}` in this repository: {}",
-                args.subject,
-                did_you_mean(&args.subject, ids.iter().copied())
+                subject_id,
+                did_you_mean(&subject_id, ids.iter().copied())
             )));
         };
         (
@@ -108,7 +128,7 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         let Some(policy) = policies_from
             .policies
             .iter()
-            .find(|p| p.id == args.subject && !p.builtin)
+            .find(|p| p.id == subject_id && !p.builtin)
         else {
             let ids: Vec<&str> = policies_from
                 .policies
@@ -118,8 +138,8 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
                 .collect();
             return Err(Failure::usage(format!(
                 "no policy `{}` in this repository: {}",
-                args.subject,
-                did_you_mean(&args.subject, ids.iter().copied())
+                subject_id,
+                did_you_mean(&subject_id, ids.iter().copied())
             )));
         };
         let dir = project
@@ -133,12 +153,12 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
             dir.join(format!("{}.toml", args.role)),
         )
     } else {
-        let Some(feature) = workspace.features.iter().find(|f| f.id == args.subject) else {
+        let Some(feature) = workspace.features.iter().find(|f| f.id == subject_id) else {
             let ids: Vec<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
             return Err(Failure::usage(format!(
                 "no feature `{}`: {}",
-                args.subject,
-                did_you_mean(&args.subject, ids.iter().copied())
+                subject_id,
+                did_you_mean(&subject_id, ids.iter().copied())
             )));
         };
         let policy = policy_in_force(&workspace.policies, &args.role)
