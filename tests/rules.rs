@@ -615,6 +615,78 @@ assert = 'has(feature.title)'
     insta::assert_snapshot!(run.text);
 }
 
+/// Expressions are bounded (DESIGN §3.2): a chain of 5,000 additions, an
+/// expression over the size limit and comprehensions nested three deep are
+/// configuration errors with the limit in the message, never an abort.
+#[test]
+fn pl010_expressions_over_the_limits_are_refused_not_run() {
+    let policy = |assert: &str| {
+        format!(
+            "[policy]\nid = \"limits\"\nversion = \"1.0.0\"\ntitle = \"Limits\"\nowners = [\"srb\"]\n\n[[rules]]\ncode = \"LIM001\"\ntitle = \"x\"\nassert = '{assert}'\n"
+        )
+    };
+    let cases = [
+        (
+            format!("{} == 5000", vec!["1"; 5000].join(" + ")),
+            "the limit is 8192",
+        ),
+        (
+            format!("{} == 4000", vec!["1"; 4000].join("+")),
+            "the limit is 64",
+        ),
+        (
+            "feature.tags.all(a, feature.tags.all(b, feature.tags.all(c, a == b && b == c)))"
+                .to_string(),
+            "the limit is 2",
+        ),
+    ];
+    for (assert, limit) in cases {
+        let text = policy(&assert);
+        let run = lint(&[
+            ("policies/limits.toml", text.as_str()),
+            ("features/chat-memory/feature.toml", QUIET_FEATURE),
+        ]);
+        let found: Vec<&str> = run
+            .outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "PL010")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert!(
+            found.iter().any(|m| m.contains(limit)),
+            "{limit}: {found:?}"
+        );
+        assert!(run.outcome.has_config_errors());
+    }
+}
+
+/// At run time, nested comprehensions over a large collection are not run:
+/// the rule reports that it exceeds the evaluation budget, at once.
+#[test]
+fn pl010_an_expression_over_the_evaluation_budget_is_a_violation_of_its_rule() {
+    let tags: Vec<String> = (0..6000).map(|i| format!("\"t{i}\"")).collect();
+    let feature = format!("{QUIET_FEATURE}tags = [{}]\n", tags.join(", "));
+    let started = std::time::Instant::now();
+    let run = lint(&[
+        (
+            "playbooks/quadratic.md",
+            "+++\nid = \"quadratic\"\nversion = 1\ntitle = \"Q\"\napplies_when = \"feature.tags.exists(a, feature.tags.exists(b, a + b == 'never'))\"\n+++\n# Q\n",
+        ),
+        ("features/chat-memory/feature.toml", feature.as_str()),
+    ]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(
+        run.outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("exceeds the evaluation budget")
+                && d.message.contains("the limit is 1000000")),
+        "{}",
+        run.text
+    );
+}
+
 #[test]
 fn pl010_invalid_playbook_applies_when() {
     let run = lint(&[

@@ -12,6 +12,31 @@ use crate::diagnostic::SourceFile;
 use crate::model::char_to_byte;
 use crate::model::policy::SpannedText;
 
+/// Limits on every expression (DESIGN §3.2). Expressions come from policy
+/// files and playbook front matter, some of them written by the change
+/// being checked; none may hang, abort or exhaust memory.
+///
+/// - text: at most [`MAX_EXPRESSION_BYTES`] bytes;
+/// - syntax nesting (operators, calls, selections): at most [`MAX_NESTING`]
+///   levels, checked after parsing on a thread with a large stack (the
+///   parser recurses once per level);
+/// - comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`)
+///   nested at most [`MAX_COMPREHENSION_NESTING`] deep;
+/// - at run time, per expression and feature: the iterations the nested
+///   comprehensions could take, the largest collection in the feature, its
+///   base, the playbooks or the expression's own list literals to the power
+///   of the nesting, at most [`MAX_ITERATIONS`]; otherwise the expression is
+///   not run and the rule reports that it exceeds the budget. Lists and maps
+///   an expression builds are bounded by the same product.
+pub const MAX_EXPRESSION_BYTES: usize = 8 * 1024;
+pub const MAX_NESTING: usize = 64;
+pub const MAX_COMPREHENSION_NESTING: usize = 2;
+pub const MAX_ITERATIONS: u64 = 1_000_000;
+
+/// Stack for parsing: enough for an expression of [`MAX_EXPRESSION_BYTES`]
+/// nested as deep as its text allows.
+const PARSE_STACK_BYTES: usize = 128 * 1024 * 1024;
+
 /// The variables bound for every rule.
 pub const VARIABLES: &[&str] = &["feature", "base", "signoffs", "playbooks", "today"];
 
@@ -57,6 +82,84 @@ pub struct Expression {
     /// The expression reads the `playbooks` variable (the playbooks'
     /// versions), so a playbook change can change its result.
     pub uses_playbooks: bool,
+    /// How deep its comprehensions nest (0: none).
+    pub comprehension_depth: u32,
+    /// The longest list or map literal in it.
+    pub largest_literal: usize,
+}
+
+/// What the limits look at in a parsed expression.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
+    depth: usize,
+    comprehensions: usize,
+    largest_literal: usize,
+}
+
+/// The nesting depth, comprehension nesting and largest literal of `expr`.
+/// Recursive: call it where the stack is large (see [`Expression::compile`]).
+fn shape(expr: &IdedExpr) -> Shape {
+    let combine = |children: &mut dyn Iterator<Item = &IdedExpr>| {
+        children.fold(Shape::default(), |acc, child| {
+            let s = shape(child);
+            Shape {
+                depth: acc.depth.max(s.depth),
+                comprehensions: acc.comprehensions.max(s.comprehensions),
+                largest_literal: acc.largest_literal.max(s.largest_literal),
+            }
+        })
+    };
+    let (inner, own_comprehension, literal) = match &expr.expr {
+        Expr::Call(call) => (
+            combine(&mut call.target.iter().map(|t| &**t).chain(call.args.iter())),
+            0,
+            0,
+        ),
+        Expr::Comprehension(c) => (
+            combine(
+                &mut [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ]
+                .into_iter(),
+            ),
+            1,
+            0,
+        ),
+        Expr::List(list) => (combine(&mut list.elements.iter()), 0, list.elements.len()),
+        Expr::Map(map) => {
+            let children: Vec<&IdedExpr> = map
+                .entries
+                .iter()
+                .flat_map(|entry| match &entry.expr {
+                    EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
+                    EntryExpr::StructField(f) => vec![&f.value],
+                })
+                .collect();
+            (combine(&mut children.into_iter()), 0, map.entries.len())
+        }
+        Expr::Select(select) => (combine(&mut std::iter::once(&*select.operand)), 0, 0),
+        Expr::Struct(st) => {
+            let children: Vec<&IdedExpr> = st
+                .entries
+                .iter()
+                .flat_map(|entry| match &entry.expr {
+                    EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
+                    EntryExpr::StructField(f) => vec![&f.value],
+                })
+                .collect();
+            (combine(&mut children.into_iter()), 0, 0)
+        }
+        _ => (Shape::default(), 0, 0),
+    };
+    Shape {
+        depth: inner.depth + 1,
+        comprehensions: inner.comprehensions + own_comprehension,
+        largest_literal: inner.largest_literal.max(literal),
+    }
 }
 
 /// One read of a per-feature variable: `feature.risk.residual`,
@@ -88,8 +191,52 @@ impl Expression {
         source: &SpannedText,
     ) -> Result<Expression, CompileError> {
         let start = content_start(&file.text, &source.span, &source.text);
-        match env().compile(&source.text) {
-            Ok(program) => {
+        if source.text.len() > MAX_EXPRESSION_BYTES {
+            return Err(CompileError {
+                message: format!(
+                    "the expression is {} bytes long; the limit is {MAX_EXPRESSION_BYTES}",
+                    source.text.len()
+                ),
+                span: source.span.clone(),
+            });
+        }
+        // The parser and the shape check recurse once per level of nesting:
+        // run them where the stack is large.
+        let text = source.text.clone();
+        let compiled = std::thread::Builder::new()
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn(move || {
+                env().compile(&text).map(|program| {
+                    let shape = shape(program.expression());
+                    (program, shape)
+                })
+            })
+            .ok()
+            .and_then(|thread| thread.join().ok());
+        let Some(compiled) = compiled else {
+            return Err(CompileError {
+                message: "the expression could not be parsed".into(),
+                span: source.span.clone(),
+            });
+        };
+        match compiled {
+            Ok((_, shape)) if shape.depth > MAX_NESTING => Err(CompileError {
+                message: format!(
+                    "the expression nests {} levels deep; the limit is {MAX_NESTING}",
+                    shape.depth
+                ),
+                span: source.span.clone(),
+            }),
+            Ok((_, shape)) if shape.comprehensions > MAX_COMPREHENSION_NESTING => {
+                Err(CompileError {
+                    message: format!(
+                        "the expression nests {} comprehensions (all, exists, map, filter…); the limit is {MAX_COMPREHENSION_NESTING}",
+                        shape.comprehensions
+                    ),
+                    span: source.span.clone(),
+                })
+            }
+            Ok((program, shape)) => {
                 let mut expression = Expression {
                     text: source.text.clone(),
                     file: Arc::clone(file),
@@ -99,6 +246,8 @@ impl Expression {
                     unknown_variables: Vec::new(),
                     reads: None,
                     uses_playbooks: false,
+                    comprehension_depth: shape.comprehensions as u32,
+                    largest_literal: shape.largest_literal,
                     program,
                 };
                 expression.analyse();

@@ -35,6 +35,30 @@ struct ExprCache {
     off: bool,
 }
 
+/// The number of items of the largest array or table in `table`, nested
+/// ones included.
+fn largest_collection(table: &Table) -> usize {
+    fn value(v: &crate::model::tree::Value) -> usize {
+        match v {
+            crate::model::tree::Value::Array(items) => items
+                .iter()
+                .map(|n| value(&n.value))
+                .max()
+                .unwrap_or(0)
+                .max(items.len()),
+            crate::model::tree::Value::Table(t) => largest_collection(t),
+            _ => 0,
+        }
+    }
+    table
+        .entries
+        .iter()
+        .map(|e| value(&e.node.value))
+        .max()
+        .unwrap_or(0)
+        .max(table.entries.len())
+}
+
 /// After this many lookups an expression that hits less than a quarter of
 /// the time stops being remembered.
 const TRIAL_LOOKUPS: u32 = 256;
@@ -47,6 +71,8 @@ pub struct Evaluation<'a, 'm> {
     memo: &'m mut Memo,
     build: Box<dyn Fn() -> Context<'a, 'a> + 'a>,
     context: Option<Context<'a, 'a>>,
+    /// The largest collection a comprehension could range over here.
+    largest: Option<usize>,
 }
 
 impl<'a, 'm> Evaluation<'a, 'm> {
@@ -62,10 +88,44 @@ impl<'a, 'm> Evaluation<'a, 'm> {
             memo,
             build,
             context: None,
+            largest: None,
         }
     }
 
     pub fn execute(&mut self, expression: &Expression) -> Result<Cel, ExecutionError> {
+        if expression.comprehension_depth > 0 {
+            self.within_budget(expression)?;
+        }
+        self.run(expression)
+    }
+
+    /// The iteration budget (see [`crate::engine::expr::MAX_ITERATIONS`]):
+    /// nested comprehensions could iterate the largest collection in reach
+    /// to the power of their nesting. Over the budget, the expression is
+    /// not run.
+    fn within_budget(&mut self, expression: &Expression) -> Result<(), ExecutionError> {
+        use crate::engine::expr::MAX_ITERATIONS;
+        let (feature, base) = (self.feature, self.base);
+        let largest = *self.largest.get_or_insert_with(|| {
+            largest_collection(feature).max(base.map_or(0, largest_collection))
+        });
+        // The playbooks and sign-off maps are small; literals are bounded by
+        // the expression itself.
+        let reach = largest.max(expression.largest_literal).max(64) as u64;
+        let bound = reach.saturating_pow(expression.comprehension_depth);
+        if bound > MAX_ITERATIONS {
+            return Err(ExecutionError::function_error(
+                "budget",
+                format!(
+                    "the expression exceeds the evaluation budget: {} nested comprehension(s) over collections of up to {reach} items could take {bound} iterations; the limit is {MAX_ITERATIONS} per expression and feature",
+                    expression.comprehension_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, expression: &Expression) -> Result<Cel, ExecutionError> {
         let remembered = match &expression.reads {
             Some(reads) => self.memo.lookup(expression, reads, self.feature, self.base),
             None => Lookup::Skip,
