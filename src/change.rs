@@ -762,16 +762,28 @@ fn load_git_with(
         |path: &str| feature_globs.is_match(path.strip_prefix(&prefix).unwrap_or(path));
     // The feature directory of a path: the nearest ancestor holding a
     // manifest, on either side. Only those directories are read.
+    // Each directory is listed once, however many changed paths it holds
+    // (listing it per path would be quadratic in a large directory).
+    let holds_manifest: std::cell::RefCell<std::collections::HashMap<String, bool>> =
+        Default::default();
     let feature_dir_of = |path: &str| -> Option<String> {
         let mut dir = path;
         while let Some((parent, _)) = dir.rsplit_once('/') {
-            let holds = |snapshot: &dyn Snapshot| {
-                snapshot
-                    .list_dir(parent)
-                    .iter()
-                    .any(|name| is_manifest(&format!("{parent}/{name}")))
-            };
-            if holds(checked) || judge_snapshot.as_ref().is_some_and(|s| holds(s)) {
+            let known = holds_manifest.borrow().get(parent).copied();
+            let holds = known.unwrap_or_else(|| {
+                let holds = |snapshot: &dyn Snapshot| {
+                    snapshot
+                        .list_dir(parent)
+                        .iter()
+                        .any(|name| is_manifest(&format!("{parent}/{name}")))
+                };
+                let found = holds(checked) || judge_snapshot.as_ref().is_some_and(|s| holds(s));
+                holds_manifest
+                    .borrow_mut()
+                    .insert(parent.to_string(), found);
+                found
+            });
+            if holds {
                 return Some(parent.to_string());
             }
             dir = parent;
@@ -1111,13 +1123,20 @@ fn finish(
     // Content that left one path in the change and arrived at a path of the
     // same kind is a move, not new content.
     let kinds = same_kind(config, &settings.prefix);
+    let mut left_from: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
+    for change in changes {
+        if let Some(old) = change.old {
+            left_from.entry(old).or_default().push(&change.path);
+        }
+    }
     let moved: BTreeSet<BlobId> = changes
         .iter()
         .filter_map(|arrived| {
             let blob = arrived.new?;
-            changes
+            left_from
+                .get(&blob)?
                 .iter()
-                .any(|left| left.old == Some(blob) && kinds(&left.path, &arrived.path))
+                .any(|left| kinds(left, &arrived.path))
                 .then_some(blob)
         })
         .collect();
@@ -1147,13 +1166,36 @@ fn finish(
                     &bases,
                     &same_kind(config, &settings.prefix),
                 )?;
+                // Introductions by path and by content, so each file finds
+                // its own in one lookup.
+                let mut by_key: BTreeMap<(&str, Option<BlobId>), Vec<usize>> = BTreeMap::new();
+                for (index, introduction) in introductions.iter().enumerate() {
+                    by_key
+                        .entry((introduction.path.as_str(), None))
+                        .or_default()
+                        .push(index);
+                    by_key
+                        .entry(("", Some(introduction.blob)))
+                        .or_default()
+                        .push(index);
+                }
                 for (path, blob) in &to_verify {
                     let mut authors = Vec::new();
                     let mut cut = false;
-                    for introduction in &introductions {
-                        if introduction.path != *path && Some(introduction.blob) != *blob {
-                            continue;
-                        }
+                    let mut indices: Vec<usize> = by_key
+                        .get(&(*path, None))
+                        .into_iter()
+                        .flatten()
+                        .chain(
+                            blob.and_then(|b| by_key.get(&("", Some(b))))
+                                .into_iter()
+                                .flatten(),
+                        )
+                        .copied()
+                        .collect();
+                    indices.sort_unstable();
+                    indices.dedup();
+                    for introduction in indices.into_iter().map(|i| &introductions[i]) {
                         match &introduction.commit {
                             Some(commit) => authors.push(committed_by(commit, signers.as_ref())),
                             None => cut = true,
@@ -1180,17 +1222,20 @@ fn finish(
                         history.authors.insert(path.to_string(), authors);
                     }
                 }
+                let mut by_blob: BTreeMap<BlobId, Vec<String>> = BTreeMap::new();
+                for introduction in &introductions {
+                    if let Some(commit) = &introduction.commit {
+                        by_blob
+                            .entry(introduction.blob)
+                            .or_default()
+                            .push(commit.email.clone());
+                    }
+                }
+                // The current content's author, not earlier drafts.
                 history.content_authors =
-                    content_authors(git, &workspace, sides, changes, &to_verify, |path, blob| {
-                        // The current content's author, not earlier drafts.
-                        introductions
-                            .iter()
-                            .filter(|i| match blob {
-                                Some(blob) => i.blob == blob,
-                                None => i.path == path,
-                            })
-                            .filter_map(|i| i.commit.as_ref().map(|c| c.email.clone()))
-                            .collect()
+                    content_authors(git, &workspace, sides, changes, &to_verify, |_, blob| {
+                        blob.and_then(|b| by_blob.get(&b).cloned())
+                            .unwrap_or_default()
                     })?;
             }
             _ => match git.identity() {

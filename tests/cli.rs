@@ -936,3 +936,42 @@ fn sign_refuses_a_date_in_the_future() {
         stderr(&output)
     );
 }
+
+/// Control characters from values and paths never reach the terminal or a
+/// log viewer raw, and quoted values cannot add Markdown to the job summary.
+#[cfg(unix)]
+#[test]
+fn control_characters_and_markdown_from_files_are_escaped_in_every_output() {
+    let repo = Repo::new();
+    let dir = "features/x\u{1b}[2Jy";
+    repo.write(
+        &format!("{dir}/feature.toml"),
+        "id = \"x\\u001b[2Jy\"\ntitle = \"T\"\nstage = \"la\\u0007unched <img src=x onerror=alert(1)> [link](http://evil) `code\"\n",
+    );
+    let summary = repo.root().join("summary.md");
+    for format in ["human", "github"] {
+        let output = repo
+            .policy()
+            .args(["lint", "--format", format])
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .unwrap();
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(
+                !stream.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{format}: {}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(shown.contains("\\u{1b}"), "{format}: {shown}");
+    }
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    assert!(!markdown.contains("<img"), "{markdown}");
+    assert!(!markdown.contains("](http"), "{markdown}");
+    assert!(markdown.contains("&lt;img"), "{markdown}");
+}

@@ -38,7 +38,7 @@ fn command(diagnostic: &Diagnostic) -> String {
         let file = &label.file;
         let start = file.lines().position_chars(&file.text, label.span.start);
         let end = file.lines().position_chars(&file.text, label.span.end);
-        properties.push(("file", file.path.clone()));
+        properties.push(("file", super::escape_controls(&file.path).into_owned()));
         properties.push(("line", start.line.to_string()));
         if start.line == end.line {
             properties.push(("col", start.column.to_string()));
@@ -57,7 +57,7 @@ fn command(diagnostic: &Diagnostic) -> String {
         "::{} {}::{}",
         command_name(diagnostic.severity),
         properties.join(","),
-        escape_data(&message(diagnostic))
+        escape_data(&super::escape_controls(&message(diagnostic)))
     )
 }
 
@@ -103,7 +103,9 @@ pub fn summary_markdown(outcome: &Outcome) -> String {
                         .position_chars(&label.file.text, label.span.start);
                     super::code_span(&format!(
                         "{}:{}:{}",
-                        label.file.path, position.line, position.column
+                        super::escape_controls(&label.file.path),
+                        position.line,
+                        position.column
                     ))
                 }
                 None => String::new(),
@@ -115,9 +117,9 @@ pub fn summary_markdown(outcome: &Outcome) -> String {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 diagnostic.severity.as_str(),
-                diagnostic.code,
+                super::markdown_text(&diagnostic.code),
                 table_cell(&location),
-                table_cell(&message)
+                table_cell(&super::markdown_text(&message))
             ));
         }
         out.push('\n');

@@ -27,7 +27,11 @@ pub fn render(outcome: &Outcome, color: bool, width: usize) -> String {
     for diagnostic in &outcome.diagnostics {
         let view = View::new(diagnostic);
         if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
+            out.push_str(&format!(
+                "{}: {}\n",
+                diagnostic.code,
+                super::escape_controls(&diagnostic.message)
+            ));
         }
         out.push('\n');
     }
@@ -40,8 +44,16 @@ struct FileSource(NamedSource<Arc<str>>);
 
 impl FileSource {
     fn new(file: &SourceFile) -> FileSource {
+        // Paths and file text from the repository may hold control
+        // characters: shown escaped in the name, neutralised (byte for byte,
+        // so spans stay put) in the snippet.
+        let text: Arc<str> = match super::neutralize_controls(&file.text) {
+            std::borrow::Cow::Borrowed(_) => Arc::clone(&file.text),
+            std::borrow::Cow::Owned(clean) => Arc::from(clean),
+        };
         FileSource(
-            NamedSource::new(file.path.clone(), Arc::clone(&file.text)).with_language("toml"),
+            NamedSource::new(super::escape_controls(&file.path).into_owned(), text)
+                .with_language("toml"),
         )
     }
 }
@@ -72,10 +84,14 @@ struct View {
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     let span = SourceSpan::new(label.span.start.into(), label.span.len());
+    let message = label
+        .message
+        .as_deref()
+        .map(|m| super::escape_controls(m).into_owned());
     if primary {
-        LabeledSpan::new_primary_with_span(label.message.clone(), span)
+        LabeledSpan::new_primary_with_span(message, span)
     } else {
-        LabeledSpan::new_with_span(label.message.clone(), span)
+        LabeledSpan::new_with_span(message, span)
     }
 }
 
@@ -99,7 +115,10 @@ impl View {
                 view.labels.push(labeled(label, false));
             } else {
                 let mut quiet = label.clone();
-                let message = quiet.message.take().unwrap_or_else(|| "related".into());
+                let message = super::escape_controls(
+                    &quiet.message.take().unwrap_or_else(|| "related".into()),
+                )
+                .into_owned();
                 related.push(View {
                     code: String::new(),
                     message,
@@ -111,12 +130,15 @@ impl View {
                 });
             }
         }
-        let message = diagnostic.message.clone();
+        let message = super::escape_controls(&diagnostic.message).into_owned();
         View {
             code: diagnostic.code.clone(),
             message,
             severity: diagnostic.severity,
-            help: diagnostic.help.clone(),
+            help: diagnostic
+                .help
+                .as_deref()
+                .map(|h| super::escape_controls(h).into_owned()),
             source,
             labels,
             related,

@@ -47,6 +47,68 @@ pub fn summary_line(outcome: &Outcome) -> String {
     line
 }
 
+/// `text` with every control character but newline and tab shown escaped
+/// (`\u{1b}`), so values from files and paths (ESC, BEL, CR, C1 codes)
+/// never reach a terminal or a log viewer as commands.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Like [`escape_controls`], keeping every byte offset: each unsafe
+/// control character becomes as many `?` as it has bytes (for source text
+/// whose spans must stay valid). A CR that ends a CRLF line is kept.
+pub fn neutralize_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_at =
+        |i: usize, c: char| is_unsafe_control(c) && !(c == '\r' && text[i + 1..].starts_with('\n'));
+    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if unsafe_at(i, c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_unsafe_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Text quoted into Markdown (the GitHub job summary): HTML and Markdown
+/// syntax shown literally, so a value cannot add an image, a link or
+/// formatting, nor break out of the table.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in escape_controls(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The longest run of backticks in `text`: a Markdown fence or code span
 /// around it needs one more.
 fn longest_backtick_run(text: &str) -> usize {
