@@ -52,8 +52,7 @@ impl FileSource {
             std::borrow::Cow::Owned(clean) => Arc::from(clean),
         };
         FileSource(
-            NamedSource::new(super::escape_controls(&file.path).into_owned(), text)
-                .with_language("toml"),
+            NamedSource::new(&super::escape_controls(&file.path), text).with_language("toml"),
         )
     }
 }
