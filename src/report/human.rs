@@ -51,9 +51,7 @@ impl FileSource {
             std::borrow::Cow::Borrowed(_) => Arc::clone(&file.text),
             std::borrow::Cow::Owned(clean) => Arc::from(clean),
         };
-        FileSource(
-            NamedSource::new(&super::escape_controls(&file.path), text).with_language("toml"),
-        )
+        FileSource(NamedSource::new(super::escape_controls(&file.path), text).with_language("toml"))
     }
 }
 
