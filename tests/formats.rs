@@ -568,3 +568,47 @@ fn summary_markdown_keeps_each_finding_in_one_table_row() {
     };
     assert!(github::summary_markdown(&empty).contains("No findings."));
 }
+
+/// A repository exported without history (`git archive`): the authorship
+/// check cannot run, and says so. Code scanning rejects a whole upload for
+/// one result without a location, so that finding is a run-level
+/// notification and every result has a location.
+#[test]
+fn sarif_without_history_has_no_result_without_a_location() {
+    let home = TempDir::new().unwrap();
+    let dir = TempDir::new().unwrap();
+    let write = |path: &str, text: &str| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    };
+    write(
+        "features/x/feature.toml",
+        "id = \"x\"\ntitle = \"X\"\nstage = \"concept\"\n",
+    );
+    write(
+        "features/x/signoffs/srb.toml",
+        "subject = \"feature:x\"\nrole = \"srb\"\nsigner = \"chair@example.com\"\ndecision = \"go\"\ndate = 2026-11-20\ndigest = \"sha256:00\"\n",
+    );
+    let output = policy_in(dir.path(), home.path())
+        .args(["lint", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let log = assert_valid_sarif(&text);
+    for result in results(&log) {
+        assert!(
+            result["locations"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty()),
+            "{result}"
+        );
+    }
+    let notifications = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(
+        notifications
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["descriptor"]["id"] == "PL029")),
+        "{text}"
+    );
+}

@@ -1403,3 +1403,88 @@ fn a_config_change_needs_the_admins_go() {
     let lint = repo.lint(&["--base", "main"]);
     assert_eq!(lint.exit, 0, "{lint:#?}");
 }
+
+/// `policy hook install` inside a linked worktree installs where git runs
+/// hooks from (the main repository's hooks), so commits there are checked.
+#[cfg(unix)]
+#[test]
+fn the_hook_installed_from_a_linked_worktree_checks_its_commits() {
+    let repo = Repo::new();
+    let worktree = repo.path().join("wt");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        worktree.to_str().unwrap(),
+        "-b",
+        "wt",
+    ]);
+    let mut command = Command::new(binary());
+    repo.env(&mut command, PM);
+    let output = command
+        .current_dir(&worktree)
+        .args(["hook", "install"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(repo.path().join(".git/hooks/pre-commit").exists());
+    std::fs::write(
+        worktree.join("features/chat/feature.toml"),
+        feature("chat", "launched", "medium"),
+    )
+    .unwrap();
+    let mut command = Command::new("git");
+    repo.env(&mut command, PM);
+    let output = command
+        .current_dir(&worktree)
+        .args(["commit", "-q", "-am", "launch chat"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the worktree's commit is checked");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("LG002"));
+}
+
+/// A `.gitignore` entry never hides a committed manifest in tree mode.
+#[test]
+fn an_ignored_but_committed_manifest_is_checked() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "features/secret/\n");
+    repo.write(
+        "features/secret/feature.toml",
+        &feature("secret", "launched", "medium"),
+    );
+    repo.git_ok_as(PM, &["add", ".gitignore"]);
+    repo.git_ok_as(PM, &["add", "-f", "features/secret/feature.toml"]);
+    repo.git_ok_as(PM, &["commit", "-q", "-m", "secret launch"]);
+    let tree = repo.lint(&[]);
+    assert!(
+        tree.errors("LG002").iter().any(|d| d.feature == "secret"),
+        "{tree:#?}"
+    );
+}
+
+/// A repository owned by another user: git's `safe.directory` refusal is
+/// named, with the fix, instead of "not a git repository".
+#[cfg(unix)]
+#[test]
+fn a_repository_owned_by_someone_else_names_safe_directory() {
+    use std::os::unix::fs::MetadataExt;
+    let repo = Repo::new();
+    let owner = std::fs::metadata(repo.path()).unwrap().uid();
+    let status = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(repo.path())
+        .status();
+    if !status.is_ok_and(|s| s.success()) || owner == 65534 {
+        eprintln!("cannot give the repository to another user here; skipping");
+        return;
+    }
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--staged"]);
+    let _ = Command::new("chown")
+        .args(["-R", &format!("{owner}:{owner}")])
+        .arg(repo.path())
+        .status();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("safe.directory"), "{stderr}");
+    assert!(!stderr.contains("git init"), "{stderr}");
+}

@@ -62,6 +62,31 @@ struct Run {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     results: Vec<SarifResult>,
     column_kind: &'static str,
+    /// Findings about the run rather than a file (history could not be
+    /// read, say): code scanning rejects a result without a location, so
+    /// they are tool notifications of the invocation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Message,
+    descriptor: NotificationDescriptor,
+}
+
+#[derive(Serialize)]
+struct NotificationDescriptor {
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -183,9 +208,28 @@ pub fn render(outcome: &Outcome, policies: &[Policy]) -> String {
     let mut catalog = Catalog::new(policies);
     let mut fingerprints = Fingerprints::default();
     let mut uses_builtin = false;
+    let located = |d: &&Diagnostic| d.primary.is_some() || !d.related.is_empty();
+    let notifications: Vec<Notification> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| !located(d))
+        .map(|d| {
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            Notification {
+                level: level(d.severity),
+                message: text(message),
+                descriptor: NotificationDescriptor { id: d.code.clone() },
+            }
+        })
+        .collect();
     let results: Vec<SarifResult> = outcome
         .diagnostics
         .iter()
+        .filter(located)
         .map(|d| {
             let result = result(d, &mut catalog, &mut fingerprints);
             uses_builtin |= d
@@ -226,6 +270,14 @@ pub fn render(outcome: &Outcome, policies: &[Policy]) -> String {
             original_uri_base_ids,
             results,
             column_kind: "unicodeCodePoints",
+            invocations: if notifications.is_empty() {
+                Vec::new()
+            } else {
+                vec![Invocation {
+                    execution_successful: true,
+                    tool_execution_notifications: notifications,
+                }]
+            },
         }],
     };
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();

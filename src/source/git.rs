@@ -202,7 +202,7 @@ impl Git {
         // Like git itself, trust object ids on read instead of re-hashing
         // every object: reading would otherwise cost as much as the check.
         git2::opts::strict_hash_verification(false);
-        let repo = Repository::open_from_env().map_err(|_| GitError::NotARepository)?;
+        let repo = Repository::open_from_env().map_err(open_error)?;
         let workdir = repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
             GitError::Other("bare repositories have no working tree to lint".into())
         })?;
@@ -218,7 +218,7 @@ impl Git {
     /// Opens the repository whose working tree is `root` (no discovery
     /// upwards, no environment).
     pub fn open_at(root: &Path) -> Result<Git, GitError> {
-        let repo = Repository::open(root).map_err(|_| GitError::NotARepository)?;
+        let repo = Repository::open(root).map_err(open_error)?;
         let workdir = repo
             .workdir()
             .map(Path::to_path_buf)
@@ -819,7 +819,7 @@ impl Git {
 /// The directory git runs hooks from in the repository found the way git
 /// finds it (bare ones included): `core.hooksPath` when set, else `hooks`.
 pub fn hooks_dir() -> Result<PathBuf, GitError> {
-    let repo = Repository::open_from_env().map_err(|_| GitError::NotARepository)?;
+    let repo = Repository::open_from_env().map_err(open_error)?;
     let configured = repo
         .config()
         .ok()
@@ -827,8 +827,29 @@ pub fn hooks_dir() -> Result<PathBuf, GitError> {
     Ok(match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
-        None => repo.path().join("hooks"),
+        // A linked worktree (`git worktree add`) runs the hooks of the main
+        // repository: `.git/worktrees/<name>/hooks` is never run.
+        None => repo.commondir().join("hooks"),
     })
+}
+
+/// Why a repository could not be opened, in git's terms: a repository
+/// owned by someone else is refused by git's `safe.directory` rule, which
+/// is not the same as no repository at all.
+fn open_error(error: git2::Error) -> GitError {
+    if error.code() == git2::ErrorCode::Owner {
+        let path = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        GitError::Other(format!(
+            "git refuses this repository: it is owned by another user ({}). If you trust it, run \
+             `git config --global --add safe.directory {path}` (in containers and CI runners the \
+             checkout is often owned by another user)",
+            error.message()
+        ))
+    } else {
+        GitError::NotARepository
+    }
 }
 
 /// The identity about to commit in the repository at `root`, or outside

@@ -1,4 +1,6 @@
-//! The working tree on disk, walked with `.gitignore` rules applied.
+//! The working tree on disk. Governed directories are walked whole:
+//! `.gitignore` does not apply there, since an ignored file can still be
+//! committed (`git add -f`) and judged in range mode.
 
 use std::fs;
 use std::io::Read;
@@ -87,6 +89,9 @@ impl Snapshot for WorkTree {
             // repository shares; skipping them saves syscalls per directory.
             .ignore(false)
             .git_exclude(false)
+            // Tracked files are always checked: a `.gitignore` entry must
+            // not hide a committed (force-added) manifest or sign-off.
+            .git_ignore(false)
             .require_git(false)
             .follow_links(false)
             .threads(rayon::current_num_threads())
