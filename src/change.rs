@@ -1370,14 +1370,13 @@ fn signed_content(
     from: Revision,
     workspace: &Workspace,
 ) -> BTreeMap<String, Arc<crate::model::tree::Table>> {
-    use crate::model::digest::digest;
     let excludes = &workspace.config.digest_excludes;
     let mut stale: Vec<(&str, &str, &str)> = Vec::new();
     for feature in &workspace.features {
         let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
             continue;
         };
-        let current = digest(&feature.table, excludes);
+        let current = crate::model::digest::digest_file(&feature.file, &feature.table, excludes);
         for signoff in signoffs.iter().filter(|s| s.digest != current) {
             stale.push((&signoff.file.path, &feature.file.path, &signoff.digest));
         }
@@ -1399,7 +1398,10 @@ fn signed_content(
                 let bytes = git.read_object(*blob).ok()?;
                 let file = decode(manifest, bytes).ok()?;
                 let table = crate::model::read::parse_toml(&file).ok()?;
-                Some((digest(&table, excludes), Arc::new(table)))
+                Some((
+                    crate::model::digest::digest_file(&file, &table, excludes),
+                    Arc::new(table),
+                ))
             });
             if let Some((digest, table)) = entry
                 && digest == wanted

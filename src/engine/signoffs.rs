@@ -51,7 +51,7 @@ pub fn people(workspace: &Workspace, signoff: &Signoff) -> Vec<String> {
 
 /// The digest a sign-off on `feature` must carry.
 pub fn digest_feature(feature: &Feature, config: &Config) -> String {
-    digest(&feature.table, &config.digest_excludes)
+    crate::model::digest::digest_file(&feature.file, &feature.table, &config.digest_excludes)
 }
 
 /// The policy a sign-off by `role` is made under: the first policy (by id)

@@ -7,7 +7,13 @@
 //!
 //! - table: `{` then `"key":value` pairs sorted by key, joined by `,`, then `}`
 //! - array: `[` values joined by `,` `]`
-//! - string: JSON string escaping, after CRLF line endings become LF
+//! - string: JSON string escaping
+//!
+//! Line endings never matter: a file with CRLF line endings (a Windows
+//! checkout) is digested as the same file with LF, the way git stores it, so
+//! a multi-line string signs the same everywhere ([`digest_file`]). Only the
+//! file's own line breaks are normalised: a `\r` written as an escape is
+//! content.
 //! - integer: decimal; float: `f:` + shortest round-trip form (so `1` and
 //!   `1.0` differ, as they do in CEL); boolean: `true` / `false`
 //! - date/time: `t:` + its TOML (RFC 3339) text
@@ -15,6 +21,24 @@
 use sha2::{Digest, Sha256};
 
 use crate::model::tree::{Table, Value};
+
+/// The digest of a parsed file: as [`digest`], except that a file with CRLF
+/// line endings is digested as its LF form (multi-line strings would
+/// otherwise carry the CRs).
+pub fn digest_file(
+    file: &crate::diagnostic::SourceFile,
+    table: &Table,
+    excludes: &[String],
+) -> String {
+    if file.text.contains("\r\n") {
+        let normalized =
+            crate::diagnostic::SourceFile::new(file.path.clone(), file.text.replace("\r\n", "\n"));
+        if let Ok(table) = crate::model::read::parse_toml(&normalized) {
+            return digest(&table, excludes);
+        }
+    }
+    digest(table, excludes)
+}
 
 /// `sha256:<hex>` of the canonical form of `table` minus `excludes`
 /// (dotted paths; `stage` or `monitoring.toxicity`).
@@ -167,11 +191,23 @@ mod tests {
 
     #[test]
     fn crlf_line_endings_inside_strings_do_not_change_the_digest() {
-        let lf = digest_of("statement = \"\"\"\nline one\nline two\n\"\"\"\n");
-        let crlf = digest_of("statement = \"\"\"\r\nline one\r\nline two\r\n\"\"\"\r\n");
+        let file_digest = |text: &str| {
+            let file = crate::diagnostic::SourceFile::new("f.toml", text);
+            let table = crate::model::read::parse_toml(&file).unwrap();
+            super::digest_file(&file, &table, &[])
+        };
+        let lf = file_digest("statement = \"\"\"\nline one\nline two\n\"\"\"\n");
+        let crlf = file_digest("statement = \"\"\"\r\nline one\r\nline two\r\n\"\"\"\r\n");
         assert_eq!(lf, crlf);
-        // A lone CR is content, not a line ending.
-        assert_ne!(lf, digest_of("statement = \"line one\\rline two\\n\""));
+        // An escaped CR before a line break is content (found by fuzzing:
+        // normalising the parsed value instead made these two differ).
+        let escaped = "s = \"\"\"a\\r\nb\"\"\"\n";
+        assert_eq!(
+            file_digest(escaped),
+            file_digest(&escaped.replace('\n', "\r\n"))
+        );
+        // A CR written as an escape is content, not a line ending.
+        assert_ne!(lf, file_digest("statement = \"line one\\rline two\\n\""));
     }
 
     #[test]

@@ -816,6 +816,22 @@ impl Git {
     }
 }
 
+/// The entries (name, mode) of a raw git tree object, as the reader that
+/// lists commits and the index parses them; `None` when it is malformed.
+/// For tests and fuzzing of that parser: git data from a clone is input
+/// like any other.
+pub fn parse_tree_object(data: &[u8]) -> Option<Vec<(Vec<u8>, u32)>> {
+    let listing = tree::Listing::parse(data)?;
+    let entries: Vec<(Vec<u8>, u32)> = listing.iter().map(|e| (e.name.to_vec(), e.mode)).collect();
+    // Every entry can be found again by name, as lookups do.
+    for (name, _) in &entries {
+        if let Ok(name) = std::str::from_utf8(name) {
+            let _ = listing.get(name);
+        }
+    }
+    Some(entries)
+}
+
 /// The directory git runs hooks from in the repository found the way git
 /// finds it (bare ones included): `core.hooksPath` when set, else `hooks`.
 pub fn hooks_dir() -> Result<PathBuf, GitError> {

@@ -60,7 +60,7 @@ impl Entry<'_> {
 
 impl Listing {
     /// Parses a raw tree object: `<octal mode> <name>\0<20-byte id>`, repeated.
-    fn parse(data: &[u8]) -> Option<Listing> {
+    pub fn parse(data: &[u8]) -> Option<Listing> {
         let mut items = Vec::new();
         let mut at = 0;
         while at < data.len() {
