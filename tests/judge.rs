@@ -1488,3 +1488,13 @@ fn a_repository_owned_by_someone_else_names_safe_directory() {
     assert!(stderr.contains("safe.directory"), "{stderr}");
     assert!(!stderr.contains("git init"), "{stderr}");
 }
+
+/// The fetch hint for a remote-tracking base names the remote and the
+/// branch apart (`git fetch origin main`, not `git fetch origin origin/main`).
+#[test]
+fn the_fetch_hint_for_an_unknown_remote_base_is_runnable() {
+    let repo = Repo::new();
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "origin/main"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`git fetch origin main`"), "{stderr}");
+}

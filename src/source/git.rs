@@ -36,10 +36,19 @@ impl std::fmt::Display for GitError {
             GitError::UnbornHead => f.write_str(
                 "HEAD has no commits yet: make a first commit before checking a range, or lint the working tree without --base",
             ),
-            GitError::UnknownRef(name) => write!(
-                f,
-                "unknown revision `{name}`: check the name, or fetch it first (`git fetch origin {name}`)"
-            ),
+            GitError::UnknownRef(name) => {
+                // `origin/main` is fetched as `git fetch origin main`.
+                let (remote, branch) = name
+                    .strip_prefix("refs/remotes/")
+                    .unwrap_or(name)
+                    .split_once('/')
+                    .filter(|(remote, _)| *remote == "origin" || *remote == "upstream")
+                    .unwrap_or(("origin", name.as_str()));
+                write!(
+                    f,
+                    "unknown revision `{name}`: check the name, or fetch it first (`git fetch {remote} {branch}`)"
+                )
+            }
             GitError::ShallowClone { base } => write!(
                 f,
                 "`{base}` or its merge-base with HEAD is not in this shallow clone, so the change cannot be judged \
