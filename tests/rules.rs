@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034", "PL035",
+    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1609,6 +1609,36 @@ fn pl035_signoffs_left_without_a_manifest() {
     ]);
     let run = run(dir.path());
     run.assert_fires("PL035");
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl036_a_typo_in_a_gated_field_is_flagged() {
+    // `risk_teir` leaves `risk_tier` unset: the critical-feature rules
+    // (MON001, RSK004) would otherwise be silently skipped.
+    let run = lint(&[(
+        "features/chat-memory/feature.toml",
+        "id = \"chat-memory\"\ntitle = \"Chat memory\"\nstage = \"concept\"\nrisk_teir = \"critical\"\n[monitoring]\ntoxicty = { max = 0.5 }\n",
+    )]);
+    let typos: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "PL036")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        typos.iter().any(|m| m.contains("did you mean `risk_tier`")),
+        "{}",
+        run.text
+    );
+    assert!(
+        typos
+            .iter()
+            .any(|m| m.contains("did you mean `monitoring.toxicity`")),
+        "{}",
+        run.text
+    );
     insta::assert_snapshot!(run.text);
 }
 

@@ -79,6 +79,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     let rules = compile_policies(workspace, &fields, &mut diagnostics);
     validate_change_policies(workspace, &fields, &mut diagnostics);
     let applies_when = compile_playbooks(workspace, &fields, &mut diagnostics);
+    key_typos(workspace, &rules, &applies_when, &mut diagnostics);
     let unauthorised = history::unauthorised(workspace);
     history::check(workspace, &mut diagnostics);
     // Features touched only through a playbook get the playbook checks,
@@ -609,6 +610,83 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec
                 );
             }
             break;
+        }
+    }
+}
+
+/// Manifest fields one typo away from a field that matters (a core field,
+/// or one some rule or playbook condition reads) that no rule reads
+/// themselves: the field meant is missing, and the gates on it are off.
+fn key_typos(
+    workspace: &Workspace,
+    rules: &[CompiledRule<'_>],
+    applies_when: &BTreeMap<String, Expression>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Known names by parent path ("" for the top level).
+    let mut known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    known
+        .entry(String::new())
+        .or_default()
+        .extend(CORE_FIELDS.iter().map(|f| f.to_string()));
+    let expressions = rules
+        .iter()
+        .flat_map(|r| r.when.iter().chain(r.assert.iter()))
+        .chain(applies_when.values());
+    for expression in expressions {
+        for path in &expression.feature_paths {
+            for depth in 0..path.segments.len() {
+                known
+                    .entry(path.segments[..depth].join("."))
+                    .or_default()
+                    .insert(path.segments[depth].clone());
+            }
+        }
+    }
+    for feature in &workspace.features {
+        let mut walk = vec![(String::new(), feature.table.as_ref())];
+        while let Some((prefix, table)) = walk.pop() {
+            let Some(names) = known.get(&prefix) else {
+                continue;
+            };
+            for entry in &table.entries {
+                let path = if prefix.is_empty() {
+                    entry.key.clone()
+                } else {
+                    format!("{prefix}.{}", entry.key)
+                };
+                if names.contains(&entry.key) {
+                    if let crate::model::tree::Value::Table(inner) = &entry.node.value {
+                        walk.push((path, inner));
+                    }
+                    continue;
+                }
+                let present = |name: &str| table.get(name).is_some();
+                let Some(meant) = suggest(&entry.key, names.iter().map(String::as_str))
+                    .filter(|meant| !present(meant))
+                else {
+                    continue;
+                };
+                let meant_path = if prefix.is_empty() {
+                    meant.to_string()
+                } else {
+                    format!("{prefix}.{meant}")
+                };
+                out.push(
+                    Diagnostic::new(
+                        codes::MANIFEST_KEY_TYPO,
+                        Severity::Warning,
+                        format!(
+                            "unknown field `{path}`; did you mean `{meant_path}`? Nothing reads `{path}`, and `{meant_path}` is not set"
+                        ),
+                    )
+                    .at(&feature.file, entry.key_span.clone(), format!("did you mean `{meant}`?"))
+                    .help(format!(
+                        "rename it to `{meant}`: rules and playbooks read `{meant_path}`"
+                    ))
+                    .feature(feature.id.clone()),
+                );
+            }
         }
     }
 }

@@ -38,6 +38,7 @@ mod id_mismatch;
 mod invalid_encoding;
 mod invalid_expression;
 mod invalid_toml;
+mod manifest_key_typo;
 mod manifest_missing;
 mod outdated_playbook;
 mod playbook_missing_section;
@@ -74,6 +75,7 @@ pub mod codes {
     pub use super::invalid_encoding::INVALID_ENCODING;
     pub use super::invalid_expression::INVALID_EXPRESSION;
     pub use super::invalid_toml::INVALID_TOML;
+    pub use super::manifest_key_typo::MANIFEST_KEY_TYPO;
     pub use super::manifest_missing::MANIFEST_MISSING;
     pub use super::outdated_playbook::OUTDATED_PLAYBOOK;
     pub use super::playbook_missing_section::PLAYBOOK_MISSING_SECTION;
@@ -133,6 +135,7 @@ pub const BUILTIN: &[&Check] = &[
     &signature_not_verified::SIGNATURE_NOT_VERIFIED_CHECK,
     &separation_of_duties::SEPARATION_OF_DUTIES_CHECK,
     &manifest_missing::MANIFEST_MISSING_CHECK,
+    &manifest_key_typo::MANIFEST_KEY_TYPO_CHECK,
 ];
 
 /// The built-in check with this code, if any.
