@@ -975,3 +975,45 @@ fn control_characters_and_markdown_from_files_are_escaped_in_every_output() {
     assert!(!markdown.contains("](http"), "{markdown}");
     assert!(markdown.contains("&lt;img"), "{markdown}");
 }
+
+#[test]
+fn output_file_holds_the_report_and_quiet_prints_nothing_when_clean() {
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    let output = run(repo.policy().args(["lint", "--quiet"]), 0);
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    let output = run(
+        repo.policy().args([
+            "lint",
+            "--format",
+            "sarif",
+            "--output-file",
+            "out/report.sarif",
+        ]),
+        2,
+    );
+    assert!(
+        stderr(&output).contains("cannot write"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::create_dir_all(repo.root().join("out")).unwrap();
+    let output = run(
+        repo.policy().args([
+            "lint",
+            "--format",
+            "sarif",
+            "--output-file",
+            "out/report.sarif",
+        ]),
+        0,
+    );
+    assert!(stdout(&output).is_empty());
+    let report = String::from_utf8(repo.read("out/report.sarif")).unwrap();
+    assert!(report.contains("\"version\": \"2.1.0\""), "{report}");
+    run(
+        repo.policy()
+            .args(["lint", "--output-file", "out/human.txt"]),
+        2,
+    );
+}

@@ -1498,3 +1498,58 @@ fn the_fetch_hint_for_an_unknown_remote_base_is_runnable() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("`git fetch origin main`"), "{stderr}");
 }
+
+/// The hook is quiet when a commit is clean, ends a blocked commit with one
+/// line saying so (and how to bypass in an emergency), and `uninstall`
+/// restores the hook it kept.
+#[cfg(unix)]
+#[test]
+fn the_hook_is_quiet_explains_a_block_and_uninstalls_cleanly() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::new();
+    let hooks = repo.path().join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        hooks.join("pre-commit"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let (code, _, stderr) = repo.policy_as(PM, &["hook", "install"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    repo.write("features/chat/notes.md", "clean change\n");
+    repo.git_ok_as(PM, &["add", "-A"]);
+    let output = repo.git_as(PM, &["commit", "-q", "-m", "notes"]);
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).trim().is_empty(),
+        "a clean commit prints nothing: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.git_ok_as(PM, &["add", "-A"]);
+    let output = repo.git_as(PM, &["commit", "-q", "-m", "launch"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .trim_end()
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("this commit is blocked") && l.contains("--no-verify")),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = repo.policy_as(PM, &["hook", "uninstall"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+    assert!(!hooks.join("pre-commit.before-policy").exists());
+}

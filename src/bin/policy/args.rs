@@ -65,6 +65,8 @@ pub enum HookCommand {
     /// Install a pre-commit hook that runs `policy lint --staged`; an
     /// existing hook is kept and run first.
     Install,
+    /// Remove the hook `install` wrote and restore the hook it kept.
+    Uninstall,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +110,13 @@ pub struct LintArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long, value_enum)]
     pub deny: Option<Deny>,
+    /// Print nothing when there is nothing to report (human format).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write the report to FILE instead of standard output (machine
+    /// formats; replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&cli, args),
         Command::Init => commands::init::run(&cli),
         Command::Hook(args::HookCommand::Install) => commands::hook::install(),
+        Command::Hook(args::HookCommand::Uninstall) => commands::hook::uninstall(),
         Command::Schema(args) => commands::schema::run(args),
         Command::Completions(args) => commands::completions::completions(args),
         Command::Man => commands::completions::man(),

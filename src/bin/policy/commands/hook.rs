@@ -32,10 +32,14 @@ hook_dir=$(dirname "$0")
 if [ -x "$hook_dir/{CHAINED}" ]; then
   "$hook_dir/{CHAINED}" "$@" || exit $?
 fi
-if command -v policy >/dev/null 2>&1; then
-  exec policy lint --staged
+policy=policy
+command -v policy >/dev/null 2>&1 || policy='{quoted}'
+"$policy" lint --staged --quiet
+status=$?
+if [ "$status" -ne 0 ]; then
+  echo "policy: this commit is blocked by the findings above. Fix them and commit again; in an emergency, bypass once with \`git commit --no-verify\` (the pull-request check still judges the change)." >&2
 fi
-exec '{quoted}' lint --staged
+exit "$status"
 "#
     )
 }
@@ -105,5 +109,42 @@ pub fn install() -> Result<u8, Failure> {
         "installed {}: commits now run `policy lint --staged`",
         hook.display()
     );
+    Ok(0)
+}
+
+/// Removes the hook `install` wrote (recognised by its marker) and puts
+/// back the hook it kept aside. A hook that is not ours is left alone.
+pub fn uninstall() -> Result<u8, Failure> {
+    let dir = hooks_dir()?;
+    let hook = dir.join("pre-commit");
+    let ours = std::fs::symlink_metadata(&hook).is_ok_and(|m| m.is_file())
+        && std::fs::read_to_string(&hook).is_ok_and(|text| text.contains(MARKER));
+    if !ours {
+        if hook.exists() {
+            return Err(Failure::usage(format!(
+                "`{}` was not installed by `policy hook install`; left as it is",
+                hook.display()
+            )));
+        }
+        eprintln!("no policy pre-commit hook is installed");
+        return Ok(0);
+    }
+    std::fs::remove_file(&hook)
+        .map_err(|e| Failure::usage(format!("cannot remove `{}`: {e}", hook.display())))?;
+    let chained = dir.join(CHAINED);
+    if chained.exists() {
+        std::fs::rename(&chained, &hook).map_err(|e| {
+            Failure::usage(format!(
+                "removed the policy hook, but cannot restore `{}`: {e}",
+                chained.display()
+            ))
+        })?;
+        eprintln!(
+            "removed the policy hook and restored your earlier hook at {}",
+            hook.display()
+        );
+    } else {
+        eprintln!("removed the policy hook at {}", hook.display());
+    }
     Ok(0)
 }

@@ -67,26 +67,43 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
             Format::Human
         }
     });
-    match format {
+    let quiet =
+        args.quiet && outcome.count(Severity::Error) == 0 && outcome.count(Severity::Warning) == 0;
+    let machine = match format {
         Format::Human => {
-            let width = std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(100);
-            eprint!(
-                "{}",
-                report::human::render(&outcome, use_color(cli.color), width)
-            );
+            if !quiet {
+                let width = std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(100);
+                eprint!(
+                    "{}",
+                    report::human::render(&outcome, use_color(cli.color), width)
+                );
+            }
+            None
         }
-        Format::Json => print!("{}", report::json::render(&outcome)),
-        Format::Sarif => print!("{}", report::sarif::render(&outcome, &workspace.policies)),
+        Format::Json => Some(report::json::render(&outcome)),
+        Format::Sarif => Some(report::sarif::render(&outcome, &workspace.policies)),
         Format::Github => {
-            print!("{}", report::github::render(&outcome));
-            eprintln!("{}", report::summary_line(&outcome));
             if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
                 append_step_summary(&path, &report::github::summary_markdown(&outcome));
             }
+            if !quiet {
+                eprintln!("{}", report::summary_line(&outcome));
+            }
+            Some(report::github::render(&outcome))
         }
+    };
+    match (machine, &args.output_file) {
+        (Some(text), Some(path)) => write_report(path, &text)?,
+        (Some(text), None) => print!("{text}"),
+        (None, Some(_)) => {
+            return Err(Failure::usage(
+                "--output-file takes a machine format (--format json, sarif or github)",
+            ));
+        }
+        (None, None) => {}
     }
     let code = exit_code(&outcome, args.deny);
     // The process exits next: freeing every parsed file and diagnostic one
@@ -95,6 +112,29 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
     std::mem::forget(outcome);
     std::mem::forget(workspace);
     Ok(code)
+}
+
+/// Writes a report file atomically (a temporary file beside it, then a
+/// rename), never through a link.
+fn write_report(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let (Some(dir), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(Failure::usage(format!(
+            "--output-file `{}` names no file",
+            path.display()
+        )));
+    };
+    crate::write::write_file(
+        dir,
+        std::path::Path::new(name),
+        text.as_bytes(),
+        crate::write::Existing::Replace,
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))
 }
 
 /// Appends to the job summary file; never truncates what earlier steps
