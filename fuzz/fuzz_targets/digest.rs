@@ -44,8 +44,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Any change of a value changes it.
+    // (A key the document does not have, with a value, is a change.)
+    let mut key = String::from("__fuzz_added");
+    while value.contains_key(&key) {
+        key.push('_');
+    }
     let mut changed = value.clone();
-    changed.insert("__fuzz_added".into(), toml::Value::Integer(1));
+    changed.insert(key, toml::Value::Integer(1));
     if let Ok(text) = toml::to_string(&changed)
         && let Some(again) = digest_of(&text)
     {
