@@ -498,6 +498,18 @@ pub struct ConfigFile {
     pub policies: Option<ConfigPolicies>,
     /// Who may waive built-in checks.
     pub waivers: Option<ConfigWaivers>,
+    /// Per-code levels: `PL014 = "error"`, `HYP002 = "allow"`.
+    pub lints: Option<BTreeMap<String, LintLevelSchema>>,
+}
+
+/// A level in `[lints]`.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevelSchema {
+    Allow,
+    Note,
+    Warning,
+    Error,
 }
 
 /// The `[policies]` table.
@@ -711,7 +723,7 @@ mod tests {
         assert_eq!(
             properties(&schema, "/properties"),
             set(&[
-                "paths", "roles", "taxonomy", "signoff", "policies", "waivers"
+                "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints"
             ])
         );
         let every_key = r#"[paths]

@@ -1642,6 +1642,42 @@ fn pl036_a_typo_in_a_gated_field_is_flagged() {
     insta::assert_snapshot!(run.text);
 }
 
+/// `[lints]` sets per-code levels; an unknown code gets a did-you-mean.
+#[test]
+fn lint_levels_from_policy_toml() {
+    let typo =
+        "id = \"chat-memory\"\ntitle = \"Chat memory\"\nstage = \"concept\"\nrisk_teir = \"low\"\n";
+    let level_of = |lints: &str| {
+        let config = format!("{PANEL_ROLES}\n[lints]\n{lints}\n");
+        let run = lint(&[
+            ("policy.toml", config.as_str()),
+            ("features/chat-memory/feature.toml", typo),
+        ]);
+        let level = run
+            .outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "PL036")
+            .map(|d| d.severity);
+        (level, run)
+    };
+    assert_eq!(level_of("").0, Some(policy_lint::Severity::Warning));
+    assert_eq!(
+        level_of("PL036 = \"error\"").0,
+        Some(policy_lint::Severity::Error)
+    );
+    assert_eq!(level_of("PL036 = \"allow\"").0, None);
+    let (_, run) = level_of("PL37 = \"error\"");
+    assert!(
+        run.outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "PL025" && d.message.contains("`PL37`")),
+        "{}",
+        run.text
+    );
+}
+
 #[test]
 fn pl029_authorship_cannot_be_verified_outside_git() {
     let dir = repo(&[

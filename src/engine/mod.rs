@@ -204,6 +204,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 .contains(&d.code.as_str())
         });
     }
+    apply_lint_levels(workspace, &mut diagnostics);
     let features_checked = match &settings.report_on {
         None => workspace.features.len(),
         Some(ids) => {
@@ -612,6 +613,65 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec
             break;
         }
     }
+}
+
+/// `[lints]` in policy.toml: per-code levels, like ruff's and cargo-deny's.
+/// Configuration errors and waived findings keep theirs; a code that no
+/// check or rule has is reported with a did-you-mean.
+fn apply_lint_levels(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
+    use crate::model::config::LintLevel;
+    let lints = &workspace.config.lints;
+    if lints.is_empty() {
+        return;
+    }
+    let known: BTreeSet<String> = crate::rules::BUILTIN
+        .iter()
+        .map(|c| c.code.to_string())
+        .chain(
+            workspace
+                .policies
+                .iter()
+                .flat_map(|p| p.rules.iter().map(|r| r.code.clone())),
+        )
+        .collect();
+    let mut unknown = Vec::new();
+    for (code, _, span) in lints {
+        if !known.contains(code)
+            && let Some(file) = &workspace.config.file
+        {
+            let help = match suggest(code, known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`? `policy explain` lists every code"),
+                None => "`policy explain` lists every code".to_string(),
+            };
+            unknown.push(
+                Diagnostic::new(
+                    codes::UNKNOWN_KEY,
+                    Severity::Warning,
+                    format!("`[lints]` sets a level for `{code}`, which no check or rule has"),
+                )
+                .at(file, span.clone(), "unknown code")
+                .help(help),
+            );
+        }
+    }
+    diagnostics.retain_mut(|d| {
+        if d.config || d.waived_by.is_some() {
+            return true;
+        }
+        match lints.iter().find(|(code, _, _)| *code == d.code) {
+            None => true,
+            Some((_, LintLevel::Allow, _)) => false,
+            Some((_, level, _)) => {
+                d.severity = match level {
+                    LintLevel::Note => Severity::Note,
+                    LintLevel::Warning => Severity::Warning,
+                    _ => Severity::Error,
+                };
+                true
+            }
+        }
+    });
+    diagnostics.extend(unknown);
 }
 
 /// Manifest fields one typo away from a field that matters (a core field,

@@ -102,6 +102,31 @@ pub struct Config {
     /// `[waivers] approvers`: the roles that may approve a waiver of a
     /// built-in `PL` check.
     pub waiver_approvers: Vec<Spanned<String>>,
+    /// `[lints]`: per-code levels (`PL014 = "error"`, `HYP002 = "allow"`),
+    /// with the span of each code.
+    pub lints: Vec<(String, LintLevel, Range<usize>)>,
+}
+
+/// A level set for a code in `[lints]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LintLevel {
+    /// Not reported.
+    Allow,
+    Note,
+    Warning,
+    Error,
+}
+
+impl LintLevel {
+    pub fn parse(text: &str) -> Option<LintLevel> {
+        match text {
+            "allow" => Some(LintLevel::Allow),
+            "note" => Some(LintLevel::Note),
+            "warning" => Some(LintLevel::Warning),
+            "error" => Some(LintLevel::Error),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -150,6 +175,7 @@ impl Default for Config {
                 value: "srb".into(),
                 span: None,
             }],
+            lints: Vec::new(),
         }
     }
 }
@@ -186,7 +212,7 @@ impl Config {
         };
         let mut fields = Fields::new(file, &table, document_anchor(file), "policy.toml").config();
         fields.deny_unknown(&[
-            "paths", "roles", "taxonomy", "signoff", "policies", "waivers",
+            "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints",
         ]);
 
         if let Some((paths, _)) = fields.table("paths", false) {
@@ -280,6 +306,33 @@ impl Config {
                     .collect();
             }
             fields.diagnostics.extend(sub.finish());
+        }
+
+        if let Some((lints, _)) = fields.table("lints", false) {
+            for entry in &lints.entries {
+                let level = match &entry.node.value {
+                    crate::model::tree::Value::String(text) => LintLevel::parse(text),
+                    _ => None,
+                };
+                match level {
+                    Some(level) => {
+                        config
+                            .lints
+                            .push((entry.key.clone(), level, entry.key_span.clone()))
+                    }
+                    None => fields.push(
+                        Diagnostic::new(
+                            codes::SCHEMA,
+                            Severity::Error,
+                            format!(
+                                "`lints.{}` must be \"allow\", \"note\", \"warning\" or \"error\"",
+                                entry.key
+                            ),
+                        )
+                        .at(file, entry.node.span.clone(), "not a level"),
+                    ),
+                }
+            }
         }
 
         if let Some((signoff, _)) = fields.table("signoff", false) {
