@@ -1017,3 +1017,49 @@ fn output_file_holds_the_report_and_quiet_prints_nothing_when_clean() {
         2,
     );
 }
+
+#[test]
+fn waive_writes_a_waiver_lint_applies_and_never_clobbers() {
+    let repo = Repo::new();
+    repo.write(
+        "features/alpha/feature.toml",
+        "id = \"alpha\"\ntitle = \"Alpha\"\nstage = \"launched\"\nrisk_tier = \"low\"\nharm_categories = []\n",
+    );
+    let waive = |extra: &[&str], code| {
+        let mut args = vec![
+            "waive",
+            "--rule",
+            "LG002",
+            "--feature",
+            "alpha",
+            "--reason",
+            "board meets on Monday",
+            "--expires",
+            "2026-12-31",
+        ];
+        args.extend_from_slice(extra);
+        run(repo.policy().args(&args), code)
+    };
+    // LG002 is the SRB's rule: a policy analyst cannot waive it.
+    let refused = waive(&["--approved-by", "policy-analyst"], 2);
+    assert!(
+        stderr(&refused).contains("may not waive LG002"),
+        "{}",
+        stderr(&refused)
+    );
+    waive(&["--approved-by", "srb"], 0);
+    let text = String::from_utf8(repo.read("waivers/alpha-lg002.toml")).unwrap();
+    assert!(text.contains("approved_by = \"srb\""), "{text}");
+    assert!(text.contains("expires = 2026-12-31"), "{text}");
+    let again = waive(&["--approved-by", "srb"], 2);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let document = lint_json(&repo, &[], 1);
+    let waived = diagnostics(&document)
+        .iter()
+        .any(|d| d["code"] == "LG002" && d["severity"] == "note");
+    assert!(waived, "{document}");
+}

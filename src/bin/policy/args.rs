@@ -44,6 +44,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Record a role's decision on a feature (or a policy), bound to its digest.
     Sign(SignArgs),
+    /// Write a waiver: a time-boxed, approved exception to one rule for one
+    /// feature.
+    Waive(WaiveArgs),
     /// Explain what a rule checks, why, and how to fix a violation.
     Explain(ExplainArgs),
     /// Scaffold policy.toml, the default policy pack and an example feature.
@@ -58,6 +61,32 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `policy man > policy.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The rule waived (a code: `MON001`, `PL014`).
+    #[arg(long)]
+    pub rule: String,
+    /// The feature id it is waived for.
+    #[arg(long)]
+    pub feature: String,
+    /// Why, and where the follow-up is tracked.
+    #[arg(long)]
+    pub reason: String,
+    /// The last day it holds (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub expires: String,
+    /// The role approving it: an owner role of the rule's policy (for `PL`
+    /// codes, one in `[waivers] approvers`). A member of it commits the file.
+    #[arg(long, value_name = "ROLE")]
+    pub approved_by: String,
+    /// The file name under waivers/ (default `<feature>-<rule>`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace an existing waiver file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,3 +7,4 @@ pub mod init;
 pub mod lint;
 pub mod schema;
 pub mod sign;
+pub mod waive;
