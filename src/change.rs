@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::allowed_signers::{AllowedSigners, Verdict};
 use crate::model::config::Config;
 use crate::model::read::decode;
@@ -339,7 +339,7 @@ fn tree_history(
     let trusted = head.and_then(|head| git.commit_snapshot(head).ok());
     let signers = trusted_signers(config, prefix, trusted.as_ref());
     if let Some(head) = head {
-        let bases = governed_bases(config, "");
+        let bases = governed_bases(config, prefix);
         let found = git
             .introducers(head, &committed, &bases, &same_kind(config, prefix))
             .map_err(|e| e.to_string())?;
@@ -369,7 +369,8 @@ fn tree_history(
                      fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
                         .into(),
                 )),
-                None => history.unverified.push((
+                // Fail closed: content no commit introduces has no author.
+                None => history.unaccounted.push((
                     path.clone(),
                     "no commit in the history introduces its content".into(),
                 )),
@@ -1020,6 +1021,23 @@ fn load_git_with(
             // Only a config the judge holds needs its admins to approve
             // changes to it.
             base.config_change = config_change.filter(|_| judge_config.path.is_some());
+            // The allowed-signers file judges signatures: changing it is a
+            // change of the judge too.
+            if range && !base.adopting {
+                let path = format!("{prefix}{}", config.allowed_signers);
+                let touched = git
+                    .changes(sides.judge, sides.head, std::slice::from_ref(&path))?
+                    .iter()
+                    .any(|c| c.path == path);
+                if touched {
+                    let file = |side: &dyn Snapshot| {
+                        side.read(&path).ok().map(|bytes| {
+                            SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes))
+                        })
+                    };
+                    base.signers_change = Some((path.clone(), file(snapshot), file(checked)));
+                }
+            }
             base
         }
         // Unborn HEAD in staged mode: everything staged is new, and the
@@ -1232,11 +1250,18 @@ fn finish(
                     }
                 }
                 // The current content's author, not earlier drafts.
-                history.content_authors =
-                    content_authors(git, &workspace, sides, changes, &to_verify, |_, blob| {
+                history.content_authors = content_authors(
+                    git,
+                    &workspace,
+                    &settings.prefix,
+                    sides,
+                    changes,
+                    &to_verify,
+                    |_, blob| {
                         blob.and_then(|b| by_blob.get(&b).cloned())
                             .unwrap_or_default()
-                    })?;
+                    },
+                )?;
             }
             _ => match git.identity() {
                 Some(email) => {
@@ -1271,14 +1296,21 @@ fn finish(
             // Staged: what the index changes is written by the identity
             // about to commit; what it does not, by its introducing commit.
             let identity = git.identity();
-            history.content_authors =
-                content_authors(git, &workspace, sides, changes, &to_verify, |path, _| {
+            history.content_authors = content_authors(
+                git,
+                &workspace,
+                &settings.prefix,
+                sides,
+                changes,
+                &to_verify,
+                |path, _| {
                     let staged = changes.iter().any(|c| c.path == path && c.new.is_some());
                     match (&identity, staged) {
                         (Some(email), true) => vec![email.clone()],
                         _ => Vec::new(),
                     }
-                })?;
+                },
+            )?;
         }
     }
     if let Some(from) = sides.head.or(sides.judge) {
@@ -1298,18 +1330,29 @@ fn finish(
 /// writes, and every policy or playbook it changes. `in_change` gives the
 /// authors the change itself shows for a path (and its object); content
 /// the change did not write is looked up in history, one walk for all.
+#[allow(clippy::too_many_arguments)]
 fn content_authors(
     git: &Arc<Git>,
     workspace: &Workspace,
+    prefix: &str,
     sides: &Sides,
     changes: &[ChangedPath],
     to_verify: &BTreeMap<&str, Option<BlobId>>,
     in_change: impl Fn(&str, Option<BlobId>) -> Vec<String>,
 ) -> Result<BTreeMap<String, Vec<String>>, ChangeError> {
     let mut subjects: BTreeMap<String, Option<BlobId>> = BTreeMap::new();
+    let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     for feature in &workspace.features {
-        let prefix = format!("{}/signoffs/", feature.dir);
-        if to_verify.keys().any(|p| p.starts_with(&prefix)) {
+        let signoffs_dir = format!("{}/signoffs/", feature.dir);
+        // Sign-offs the change writes, or a manifest the change edits under
+        // sign-offs it keeps: either way, who wrote the content matters.
+        let has_signoffs = workspace.feature_signoffs.contains_key(&feature.dir);
+        let manifest_changed = changed.contains(feature.file.path.as_str());
+        let writes_signoffs = to_verify
+            .range(signoffs_dir.as_str()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&signoffs_dir));
+        if writes_signoffs || (has_signoffs && manifest_changed) {
             let blob = sides.checked.blob(&feature.file.path);
             subjects.insert(feature.file.path.clone(), blob);
         }
@@ -1345,7 +1388,7 @@ fn content_authors(
                     .map_or(String::new(), |(d, _)| format!("{d}/"))
             })
             .collect();
-        let kinds = same_kind(&workspace.config, "");
+        let kinds = same_kind(&workspace.config, prefix);
         for (path, commit) in git.introducers(from, &look_up, &bases, &kinds)? {
             if let Some(commit) = commit {
                 found.insert(path, vec![commit.email]);

@@ -416,9 +416,10 @@ pub struct Rule {
     "then" = {"properties": {"conditions": {"minItems": 1}}, "required": ["conditions"]}
 ))]
 pub struct SignoffFile {
-    /// What is signed: `feature:<id>`, `policy:<id>`, `playbook:<id>`, or
-    /// `config` (a change of policy.toml).
-    #[schemars(regex(pattern = r"^((feature|policy|playbook):.+|config)$"))]
+    /// What is signed: `feature:<id>`, `policy:<id>`, `playbook:<id>`,
+    /// `config` (a change of policy.toml) or `allowed-signers` (a change of
+    /// the allowed-signers file).
+    #[schemars(regex(pattern = r"^((feature|policy|playbook):.+|config|allowed-signers)$"))]
     pub subject: String,
     /// The role signing; a role defined in policy.toml, and the file's name.
     pub role: String,

@@ -1553,3 +1553,46 @@ fn the_hook_is_quiet_explains_a_block_and_uninstalls_cleanly() {
     );
     assert!(!hooks.join("pre-commit.before-policy").exists());
 }
+
+/// With `policy.toml` in a subdirectory, tree mode still finds who wrote
+/// each sign-off (the history walk looks under the project's directory).
+#[test]
+fn authorship_is_checked_for_a_project_in_a_subdirectory() {
+    let repo = Repo::empty();
+    repo.write("sub/policy.toml", CONFIG);
+    repo.write("sub/policies/launch-gate.toml", POLICY);
+    repo.write(
+        "sub/features/chat/feature.toml",
+        &feature("chat", "cleared", "medium"),
+    );
+    repo.commit(PM, "initial");
+    // dev writes the legal-counsel sign-off in dana's name.
+    let mut command = Command::new(binary());
+    repo.env(&mut command, DEV);
+    let output = command
+        .current_dir(repo.path().join("sub"))
+        .args([
+            "sign",
+            "chat",
+            "--role",
+            "legal-counsel",
+            "--signer",
+            DANA,
+            "--today",
+            "2026-11-26",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    repo.commit(DEV, "forged sign-off");
+    let mut command = Command::new(binary());
+    repo.env(&mut command, DEV);
+    let output = command
+        .current_dir(repo.path().join("sub"))
+        .args(["lint", "--format", "json", "--today", "2026-11-26"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("\"PL028\""), "{stdout}");
+}

@@ -462,3 +462,29 @@ fn git_commit_dash_s_with_an_ssh_key_verifies() {
     let (code, found) = repo.lint(&["--base", "main"]);
     assert_eq!(code, 0, "{found:?}");
 }
+
+/// The allowed-signers file is part of the judge: a pull request that adds
+/// a key (to sign in a member's name later) needs the admins' go.
+#[test]
+fn adding_a_key_to_the_allowed_signers_needs_the_admins_go() {
+    let chair = key();
+    let dev = key();
+    let repo = Repo::new(&format!("{CHAIR} {}\n", public_line(&chair)));
+    repo.write(
+        ".policy/allowed_signers",
+        &format!(
+            "{CHAIR} {}\n{CHAIR} {}\n",
+            public_line(&chair),
+            public_line(&dev)
+        ),
+    );
+    repo.commit(DEV, "another key for the chair");
+    let (code, found) = repo.lint(&["--base", "main"]);
+    assert_eq!(code, 1, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| c == "PL027" && m.contains("modifies allowed signers")),
+        "{found:?}"
+    );
+}

@@ -41,21 +41,36 @@ pub fn unauthorised(workspace: &Workspace) -> BTreeSet<String> {
 /// With `require_signed`: what is wrong with an author's signature, if
 /// anything, and whether it blocks (a commit not made yet is only noted).
 fn signature_problem(config: &Config, role: &str, author: &Author) -> Option<(bool, String)> {
-    use crate::model::allowed_signers::{Verdict, principal_matches};
+    use crate::model::allowed_signers::{Verdict, principal_matches, shown};
     if !config.require_signed {
         return None;
     }
     let commit = &author.source;
     let message = match author.signature.as_ref()? {
+        // The key must be listed for the commit's author, who must be a
+        // member: a member's key cannot vouch for a commit claiming to be
+        // someone else's.
         Verdict::Valid { principals } => {
             let members = config.members(role).unwrap_or_default();
-            if members.iter().any(|m| principal_matches(principals, m)) {
+            if principal_matches(principals, &author.email)
+                && members
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(&author.email))
+            {
                 return None;
             }
-            format!(
-                "{commit} is signed by a key listed for {}, who is not a member of role `{role}`",
-                principals.join(", ")
-            )
+            if members.iter().any(|m| principal_matches(principals, m)) {
+                format!(
+                    "{commit} is signed by a key listed for {}, not for its author {}",
+                    shown(principals),
+                    author.email
+                )
+            } else {
+                format!(
+                    "{commit} is signed by a key listed for {}, who is not a member of role `{role}`",
+                    shown(principals)
+                )
+            }
         }
         Verdict::Pending => {
             return Some((
@@ -321,7 +336,8 @@ fn playbook_versions(
                     .get("id")
                     .map_or(0..0, |n| n.span.clone()),
                 signoffs: workspace.playbook_signoffs.get(&playbook.id),
-                dir: "playbooks/signoffs",
+                dir: format!("playbooks/signoffs/{}", playbook.id),
+                sign: format!("policy sign --playbook {}", playbook.id),
             };
             require_signoffs(
                 workspace,
@@ -427,7 +443,48 @@ fn config_change(
         file,
         anchor: 0..0,
         signoffs: workspace.policy_signoffs.get(CONFIG_SIGNOFF_ID),
-        dir: "policies/signoffs",
+        dir: format!("policies/signoffs/{CONFIG_SIGNOFF_ID}"),
+        sign: "policy sign --config-change".into(),
+    };
+    require_signoffs(workspace, &document, &admins, &digest_value, subject, out);
+}
+
+/// The allowed-signers file judges signatures: a change to it is a change
+/// of the judge, like `policy.toml`, and needs the base's admins' go on
+/// the new content (or on the deletion).
+fn signers_change(
+    workspace: &Workspace,
+    base: &crate::model::workspace::Base,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::model::workspace::SIGNERS_SIGNOFF_ID;
+    let Some((path, old, new)) = &base.signers_change else {
+        return;
+    };
+    let text_digest = |file: &Arc<SourceFile>| crate::model::digest::digest_text(&file.text);
+    let (file, subject, digest_value) = match (new, old) {
+        (Some(new), Some(old)) if text_digest(new) == text_digest(old) => return,
+        (Some(new), _) => (new, Subject::Modified, text_digest(new)),
+        (None, Some(old)) => (old, Subject::Deleted, text_digest(old)),
+        (None, None) => return,
+    };
+    let admins: Vec<SpannedText> = workspace
+        .config
+        .policy_admins
+        .iter()
+        .map(|r| SpannedText {
+            text: r.value.clone(),
+            span: 0..0,
+        })
+        .collect();
+    let document = Document {
+        kind: "allowed signers",
+        id: path,
+        file,
+        anchor: 0..0,
+        signoffs: workspace.policy_signoffs.get(SIGNERS_SIGNOFF_ID),
+        dir: format!("policies/signoffs/{SIGNERS_SIGNOFF_ID}"),
+        sign: "policy sign --signers-change".into(),
     };
     require_signoffs(workspace, &document, &admins, &digest_value, subject, out);
 }
@@ -438,6 +495,7 @@ fn policy_changes(
     out: &mut Vec<Diagnostic>,
 ) {
     config_change(workspace, base, out);
+    signers_change(workspace, base, out);
     if base.adopting {
         if let Some(first) = workspace.checked_policies.first() {
             out.push(
@@ -539,15 +597,17 @@ enum Subject {
 /// A versioned document whose changes need sign-offs: a policy or a
 /// playbook.
 struct Document<'a> {
-    /// `policy` or `playbook`.
+    /// `policy`, `playbook`, `config` or `allowed signers`.
     kind: &'static str,
     id: &'a str,
     file: &'a Arc<SourceFile>,
     /// Where to point when a role has no span of its own.
     anchor: std::ops::Range<usize>,
     signoffs: Option<&'a Vec<crate::model::signoff::Signoff>>,
-    /// The directory of its sign-offs (`policies/signoffs`).
-    dir: &'static str,
+    /// The directory of its sign-offs (`policies/signoffs/<id>`).
+    dir: String,
+    /// The `policy sign` arguments that sign it, before `--role`.
+    sign: String,
 }
 
 fn require_policy_signoffs(
@@ -564,7 +624,8 @@ fn require_policy_signoffs(
         file: &policy.file,
         anchor: policy_id_span(policy),
         signoffs: workspace.policy_signoffs.get(&policy.id),
-        dir: "policies/signoffs",
+        dir: format!("policies/signoffs/{}", policy.id),
+        sign: format!("policy sign --policy {}", policy.id),
     };
     require_signoffs(workspace, &document, roles, digest_value, subject, out);
 }
@@ -606,21 +667,8 @@ fn require_signoffs(
             Some(_) => None,
         };
         let Some(problem) = problem else { continue };
-        let sign = if kind == "config" {
-            format!("policy sign --config-change --role {}", role.text)
-        } else {
-            format!("policy sign --{kind} {id} --role {}", role.text)
-        };
-        let signoff_path = if kind == "config" {
-            format!(
-                "{}/{}/{}.toml",
-                document.dir,
-                crate::model::workspace::CONFIG_SIGNOFF_ID,
-                role.text
-            )
-        } else {
-            format!("{}/{id}/{}.toml", document.dir, role.text)
-        };
+        let sign = format!("{} --role {}", document.sign, role.text);
+        let signoff_path = format!("{}/{}.toml", document.dir, role.text);
         let (what, label, command) = match subject {
             Subject::Added => (
                 "adds",

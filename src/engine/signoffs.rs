@@ -520,6 +520,8 @@ fn policy_signoff_checks(workspace: &Workspace, settings: &Settings, out: &mut V
         let policy = versions.iter().find(|p| &p.id == policy_id);
         let subject = if policy_id == crate::model::workspace::CONFIG_SIGNOFF_ID {
             crate::model::workspace::CONFIG_SUBJECT.to_string()
+        } else if policy_id == crate::model::workspace::SIGNERS_SIGNOFF_ID {
+            crate::model::workspace::SIGNERS_SUBJECT.to_string()
         } else {
             format!("policy:{policy_id}")
         };

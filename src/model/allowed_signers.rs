@@ -49,10 +49,10 @@ pub struct AllowedSigners {
 /// The result of checking one commit's signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Verified: the principals the key is listed for (matching patterns
-    /// are returned as written).
+    /// Verified: the principal patterns of each line that lists the key
+    /// (as written, negations included).
     Valid {
-        principals: Vec<String>,
+        principals: Vec<Vec<String>>,
     },
     Unsigned,
     /// An OpenPGP signature: only SSH signatures (`gpg.format = ssh`) are
@@ -170,20 +170,24 @@ impl AllowedSigners {
                 window,
             };
         }
-        let mut principals: Vec<String> = current
-            .iter()
-            .flat_map(|s| s.principals.iter().filter(|p| !p.starts_with('!')).cloned())
-            .collect();
-        principals.sort();
-        principals.dedup();
+        let principals: Vec<Vec<String>> = current.iter().map(|s| s.principals.clone()).collect();
         Verdict::Valid { principals }
     }
 }
 
-/// True when some principal pattern of a valid verdict admits `email`, and
-/// no negated one excludes it.
-pub fn principal_matches(patterns: &[String], email: &str) -> bool {
-    matches_list(patterns, &email.to_ascii_lowercase())
+/// True when some line of a valid verdict admits `email`: one of its
+/// patterns matches and none of its negated ones (`!pattern`) does.
+pub fn principal_matches(lines: &[Vec<String>], email: &str) -> bool {
+    let email = email.to_ascii_lowercase();
+    lines.iter().any(|patterns| matches_list(patterns, &email))
+}
+
+/// The principals of a valid verdict, for messages.
+pub fn shown(lines: &[Vec<String>]) -> String {
+    let mut all: Vec<&str> = lines.iter().flatten().map(String::as_str).collect();
+    all.sort_unstable();
+    all.dedup();
+    all.join(", ")
 }
 
 fn matches_list(patterns: &[String], value: &str) -> bool {
@@ -336,13 +340,16 @@ fn parse_time(text: &str) -> Result<i64, String> {
             .get(range)
             .map_or(Ok(0), |s| s.parse().map_err(|_| bad()))
     };
-    let date = jiff::civil::date(number(0..4)?, number(4..6)? as i8, number(6..8)? as i8);
-    let time = jiff::civil::time(
+    // Out-of-range fields (month 13, day 99) are refused, never a panic.
+    let date = jiff::civil::Date::new(number(0..4)?, number(4..6)? as i8, number(6..8)? as i8)
+        .map_err(|_| bad())?;
+    let time = jiff::civil::Time::new(
         number(8..10)? as i8,
         number(10..12)? as i8,
         number(12..14)? as i8,
         0,
-    );
+    )
+    .map_err(|_| bad())?;
     let civil = jiff::civil::DateTime::from_parts(date, time);
     civil
         .to_zoned(jiff::tz::TimeZone::UTC)
@@ -356,10 +363,10 @@ mod tests {
 
     #[test]
     fn wildcards_and_negation() {
-        let patterns = vec![
+        let patterns = vec![vec![
             "*@example.com".to_string(),
             "!intern@example.com".to_string(),
-        ];
+        ]];
         assert!(principal_matches(&patterns, "Chair@example.com"));
         assert!(!principal_matches(&patterns, "intern@example.com"));
         assert!(!principal_matches(&patterns, "chair@example.org"));
@@ -384,6 +391,11 @@ mod tests {
 
     #[test]
     fn times_are_utc() {
+        assert!(
+            parse_time("20261399").is_err(),
+            "month 13 is refused, not a panic"
+        );
+        assert!(parse_time("20260230").is_err());
         assert_eq!(parse_time("19700101"), Ok(0));
         assert_eq!(parse_time("197001010001"), Ok(60));
         assert_eq!(parse_time("19700101000001Z"), Ok(1));

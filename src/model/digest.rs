@@ -54,6 +54,18 @@ pub fn digest(table: &Table, excludes: &[String]) -> String {
     out
 }
 
+/// `sha256:<hex>` of a text file taken whole (the allowed-signers file),
+/// with CRLF line endings as LF.
+pub fn digest_text(text: &str) -> String {
+    let hash = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in hash {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
 /// `sha256:<hex>` of a Markdown document with TOML front matter (a
 /// playbook): the canonical form of the front matter, a newline, then the
 /// body with CRLF line endings as LF. Editing the body or the front matter
@@ -149,11 +161,6 @@ fn write_value(out: &mut String, value: &Value, path: &str, excludes: &[String])
             }
             out.push(']');
         }
-        // Line endings never matter: a multi-line string written on a
-        // Windows checkout (CRLF) signs the same as on Linux (LF).
-        Value::String(s) if s.contains("\r\n") => {
-            out.push_str(&serde_json::to_string(&s.replace("\r\n", "\n")).unwrap_or_default())
-        }
         Value::String(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
         Value::Integer(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
@@ -208,6 +215,11 @@ mod tests {
         );
         // A CR written as an escape is content, not a line ending.
         assert_ne!(lf, file_digest("statement = \"line one\\rline two\\n\""));
+        assert_ne!(
+            file_digest("s = \"a\\r\\nb\""),
+            file_digest("s = \"a\\nb\""),
+            "an escaped CRLF is content"
+        );
     }
 
     #[test]

@@ -82,12 +82,18 @@ pub struct Base {
     /// In range mode, when the change edits or deletes the `policy.toml` in
     /// force: its path and the new content (`None`: deleted).
     pub config_change: Option<(String, Option<Arc<SourceFile>>)>,
+    /// In range mode, when the change edits or deletes the allowed-signers
+    /// file: its path, the base's content and the new content.
+    pub signers_change: Option<(String, Option<Arc<SourceFile>>, Option<Arc<SourceFile>>)>,
 }
 
 /// Where the sign-offs on a change of `policy.toml` live, as a policy id
 /// under `policies/signoffs/` (`_config/<role>.toml`), and their subject.
 pub const CONFIG_SIGNOFF_ID: &str = "_config";
 pub const CONFIG_SUBJECT: &str = "config";
+/// The same for a change of the allowed-signers file.
+pub const SIGNERS_SIGNOFF_ID: &str = "_allowed_signers";
+pub const SIGNERS_SUBJECT: &str = "allowed-signers";
 
 /// What git history says about who wrote sign-off and waiver files.
 #[derive(Debug, Default)]
@@ -153,6 +159,7 @@ impl Workspace {
             changed,
             adopting: false,
             config_change: None,
+            signers_change: None,
         }
     }
 }

@@ -159,7 +159,7 @@ pub enum DecisionArg {
 pub struct SignArgs {
     /// The feature id (or, with --policy or --playbook, the policy or playbook
     /// id) to sign.
-    #[arg(required_unless_present = "config_change")]
+    #[arg(required_unless_present_any = ["config_change", "signers_change"])]
     pub subject: Option<String>,
     /// The role signing; must be defined in policy.toml.
     #[arg(long)]
@@ -184,6 +184,10 @@ pub struct SignArgs {
     /// `[policies] admins`); SUBJECT is not given.
     #[arg(long, conflicts_with_all = ["policy", "playbook"])]
     pub config_change: bool,
+    /// Approve the change of the allowed-signers file in the working tree
+    /// (for `[policies] admins`); SUBJECT is not given.
+    #[arg(long, conflicts_with_all = ["policy", "playbook", "config_change"])]
+    pub signers_change: bool,
     /// With --policy: approve deleting the policy (or moving it out of the
     /// policies glob, or changing its id). The sign-off binds to the content
     /// being deleted, read from the revision given by --from.

@@ -86,7 +86,22 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     };
     let policies_from = before.as_ref().unwrap_or(&workspace);
     let subject_id = args.subject.clone().unwrap_or_default();
-    let (subject, digest_value, policy_version, path) = if args.config_change {
+    let (subject, digest_value, policy_version, path) = if args.signers_change {
+        let file = project.project_root.join(&config.allowed_signers);
+        let text = std::fs::read(&file).map_err(|e| {
+            Failure::usage(format!("cannot read `{}`: {e}", config.allowed_signers))
+        })?;
+        (
+            policy_lint::model::workspace::SIGNERS_SUBJECT.to_string(),
+            policy_lint::model::digest::digest_text(&String::from_utf8_lossy(&text)),
+            None,
+            project
+                .project_root
+                .join("policies/signoffs")
+                .join(policy_lint::model::workspace::SIGNERS_SIGNOFF_ID)
+                .join(format!("{}.toml", args.role)),
+        )
+    } else if args.config_change {
         let config_file = project
             .settings
             .config
