@@ -84,8 +84,12 @@ pub struct Base {
     pub config_change: Option<(String, Option<Arc<SourceFile>>)>,
     /// In range mode, when the change edits or deletes the allowed-signers
     /// file: its path, the base's content and the new content.
-    pub signers_change: Option<(String, Option<Arc<SourceFile>>, Option<Arc<SourceFile>>)>,
+    pub signers_change: Option<FileChange>,
 }
+
+/// A file of the judge that a change edits: its path, its content at the
+/// base and in the change (`None`: absent on that side).
+pub type FileChange = (String, Option<Arc<SourceFile>>, Option<Arc<SourceFile>>);
 
 /// Where the sign-offs on a change of `policy.toml` live, as a policy id
 /// under `policies/signoffs/` (`_config/<role>.toml`), and their subject.
