@@ -190,8 +190,11 @@ fn authorship(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
         out.push(d);
         return;
     }
+    // By path, so each lookup below is not a scan of every file.
+    let by_path: std::collections::HashMap<&str, &Authored<'_>> =
+        files.iter().map(|f| (f.0, f)).collect();
     for (path, reason) in &workspace.history.unverified {
-        if let Some((_, _, (file, span))) = files.iter().find(|(p, _, _)| p == path) {
+        if let Some((_, _, (file, span))) = by_path.get(path.as_str()).copied() {
             out.push(
                 Diagnostic::new(
                     codes::HISTORY_UNAVAILABLE,
@@ -203,7 +206,7 @@ fn authorship(workspace: &Workspace, out: &mut Vec<Diagnostic>) {
         }
     }
     for (path, reason) in &workspace.history.unaccounted {
-        if let Some((_, role, (file, span))) = files.iter().find(|(p, _, _)| p == path) {
+        if let Some((_, role, (file, span))) = by_path.get(path.as_str()).copied() {
             out.push(
                 Diagnostic::new(
                     codes::AUTHOR_NOT_MEMBER,
