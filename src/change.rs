@@ -277,7 +277,10 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
     if let Ok(git) = Git::open_at(&repo_root)
         && let Ok(Some(head)) = git.head()
     {
-        workspace.history.signed_content = signed_content(&Arc::new(git), head, &workspace);
+        let git = Arc::new(git);
+        workspace.history.signed_content = signed_content(&git, head, &workspace);
+        let authors = content_author_of_signed_content(&git, head, &workspace, &settings.prefix);
+        workspace.history.content_authors.extend(authors);
     }
     Ok(Change {
         repo_root,
@@ -1369,7 +1372,32 @@ fn content_authors(
     }
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
+    // A manifest whose signed content the change does not alter (only
+    // excluded fields like `stage` moved) was written by whoever wrote it
+    // at the base: the chair who moves a feature to `launched` next to
+    // their go is not approving their own content.
+    let judge = match sides.judge {
+        Some(judge) => git.commit_snapshot(judge).ok(),
+        None => None,
+    };
+    let excludes = &workspace.config.digest_excludes;
+    let base = workspace.base.as_ref();
+    let by_path: BTreeMap<&str, &crate::model::feature::Feature> = workspace
+        .features
+        .iter()
+        .map(|f| (f.file.path.as_str(), f))
+        .collect();
     for (path, blob) in subjects {
+        if let Some(feature) = by_path.get(path.as_str())
+            && let Some(before) = base.and_then(|b| b.features.get(&path))
+            && crate::model::digest::digest(before, excludes)
+                == crate::model::digest::digest_file(&feature.file, &feature.table, excludes)
+            && let Some(base_blob) = judge.as_ref().and_then(|j| j.blob(&path))
+            && Some(base_blob) != blob
+        {
+            look_up.insert(path, base_blob);
+            continue;
+        }
         let authors = in_change(&path, blob);
         if authors.is_empty() {
             if let Some(blob) = blob {
@@ -1379,6 +1407,7 @@ fn content_authors(
             found.insert(path, authors);
         }
     }
+    // Content at the base is found from the base; the rest from the head.
     let from = sides.head.or(sides.judge);
     if let (Some(from), false) = (from, look_up.is_empty()) {
         let bases: Vec<String> = look_up
@@ -1403,6 +1432,85 @@ fn content_authors(
         authors.dedup();
     }
     Ok(found)
+}
+
+/// Tree mode: a manifest whose last commits changed only fields the
+/// digest leaves out (`stage`) has the signed content of an earlier
+/// version; its author is whoever introduced that version. Returns the
+/// corrected authors for such manifests.
+fn content_author_of_signed_content(
+    git: &Arc<Git>,
+    head: Revision,
+    workspace: &Workspace,
+    prefix: &str,
+) -> BTreeMap<String, Vec<String>> {
+    use crate::model::digest::digest_file;
+    let excludes = &workspace.config.digest_excludes;
+    let mut out = BTreeMap::new();
+    let feature_paths: BTreeSet<&str> = workspace
+        .features
+        .iter()
+        .map(|f| f.file.path.as_str())
+        .collect();
+    let manifests: BTreeSet<String> = workspace
+        .history
+        .content_authors
+        .keys()
+        .filter(|p| feature_paths.contains(p.as_str()))
+        .cloned()
+        .collect();
+    if manifests.is_empty() || excludes.is_empty() {
+        return out;
+    }
+    let Ok(versions) = git.past_versions(head, &manifests, 5000) else {
+        return out;
+    };
+    let mut earliest: BTreeMap<String, BlobId> = BTreeMap::new();
+    for feature in &workspace.features {
+        let Some(history) = versions.get(&feature.file.path) else {
+            continue;
+        };
+        let current = digest_file(&feature.file, &feature.table, excludes);
+        let mut oldest_same = None;
+        for blob in history {
+            let same = git
+                .read_object(*blob)
+                .ok()
+                .and_then(|bytes| decode(&feature.file.path, bytes).ok())
+                .and_then(|file| {
+                    crate::model::read::parse_toml(&file)
+                        .ok()
+                        .map(|table| digest_file(&file, &table, excludes))
+                })
+                .is_some_and(|d| d == current);
+            if !same {
+                break;
+            }
+            oldest_same = Some(*blob);
+        }
+        if let Some(blob) = oldest_same
+            && Some(blob) != history.first().copied()
+        {
+            earliest.insert(feature.file.path.clone(), blob);
+        }
+    }
+    if earliest.is_empty() {
+        return out;
+    }
+    let bases = governed_bases(&workspace.config, prefix);
+    if let Ok(found) = git.introducers(
+        head,
+        &earliest,
+        &bases,
+        &same_kind(&workspace.config, prefix),
+    ) {
+        for (path, commit) in found {
+            if let Some(commit) = commit {
+                out.insert(path, vec![commit.email.to_ascii_lowercase()]);
+            }
+        }
+    }
+    out
 }
 
 /// For each stale feature sign-off: the manifest as it was signed, found

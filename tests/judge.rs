@@ -1596,3 +1596,28 @@ fn authorship_is_checked_for_a_project_in_a_subdirectory() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("\"PL028\""), "{stdout}");
 }
+
+/// The SRB chair who moves a feature to `launched` (a field excluded from
+/// the digest) in the commit that adds their go is not approving their own
+/// content: the signed content was written by the product manager.
+#[test]
+fn moving_the_stage_next_to_a_go_is_not_self_approval() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    let (code, _, stderr) =
+        repo.policy_as(CHAIR, &["sign", "chat", "--role", "srb", "--signer", CHAIR]);
+    assert_eq!(code, 0, "{stderr}");
+    repo.git_ok_as(CHAIR, &["add", "-A"]);
+    let (code, stdout, stderr) = repo.policy_as(CHAIR, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    repo.git_ok_as(CHAIR, &["commit", "-q", "-m", "launch with the SRB's go"]);
+    let lint = repo.lint(&["--base", "HEAD~1"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    let tree = repo.lint(&[]);
+    assert_eq!(tree.exit, 0, "{tree:#?}");
+}
