@@ -57,6 +57,10 @@ pub struct Request {
     pub paths: Vec<PathBuf>,
     /// The date expiry and future-dating are judged against.
     pub today: jiff::civil::Date,
+    /// The pull request's target branch when CI names it (GitHub's
+    /// `GITHUB_BASE_REF`): on a merge commit whose first parent that
+    /// branch holds (as `origin/<branch>`), the first parent judges.
+    pub target_branch: Option<String>,
 }
 
 /// A loaded change, ready for [`crate::engine::check`].
@@ -447,8 +451,8 @@ struct Sides {
     baseline: bool,
 }
 
-fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
-    match mode {
+fn sides(git: &Arc<Git>, request: &Request) -> Result<Sides, ChangeError> {
+    match &request.mode {
         Mode::Staged => Ok(Sides {
             checked: git.index_snapshot()?,
             head: None,
@@ -474,7 +478,7 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
             let parents = git.parents(head)?;
             if parents.len() >= 2
                 && git.is_ancestor(base_revision, parents[0])?
-                && let Some(target) = trusted_target(git)
+                && let Some(target) = trusted_target(git, request.target_branch.as_deref())
                 && git.is_ancestor(parents[0], target)?
             {
                 judge = parents[0];
@@ -490,12 +494,10 @@ fn sides(git: &Arc<Git>, mode: &Mode) -> Result<Sides, ChangeError> {
     }
 }
 
-/// The tip of the pull request's target branch in GitHub Actions
-/// (`GITHUB_BASE_REF`, as `refs/remotes/origin/<branch>`), if fetched.
-fn trusted_target(git: &Git) -> Option<Revision> {
-    let branch = std::env::var("GITHUB_BASE_REF")
-        .ok()
-        .filter(|b| !b.is_empty())?;
+/// The tip of the pull request's target branch, as fetched
+/// (`refs/remotes/origin/<branch>`).
+fn trusted_target(git: &Git, branch: Option<&str>) -> Option<Revision> {
+    let branch = branch.filter(|b| !b.is_empty())?;
     git.resolve(&format!("refs/remotes/origin/{branch}")).ok()
 }
 
@@ -728,7 +730,7 @@ fn load_git_with(
     baseline: Option<&BTreeSet<String>>,
 ) -> Result<Change, ChangeError> {
     let git = Arc::new(Git::open()?);
-    let mut sides = sides(&git, &request.mode)?;
+    let mut sides = sides(&git, request)?;
     if baseline.is_some() {
         let head = sides.judge.ok_or(GitError::UnbornHead)?;
         sides = Sides {

@@ -35,19 +35,24 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
         config: cli.config.clone(),
         paths: args.paths.clone(),
         today: project::today(cli)?,
+        target_branch: std::env::var("GITHUB_BASE_REF").ok(),
     };
     let loaded = change::load(&request).map_err(|e| Failure::usage(e.0))?;
+    let mut outcome = engine::check(&loaded.workspace, &loaded.settings);
     // A staged check blocks a commit only for what it makes worse than
-    // HEAD; what HEAD already had is reported without blocking.
-    let baseline =
-        change::load_staged_baseline(&request, &loaded).map_err(|e| Failure::usage(e.0))?;
+    // HEAD; what HEAD already had is reported without blocking. Only a
+    // check with findings needs HEAD's to compare with.
+    let has_findings = outcome.count(Severity::Error) > 0 || outcome.count(Severity::Warning) > 0;
+    let baseline = if has_findings {
+        change::load_staged_baseline(&request, &loaded).map_err(|e| Failure::usage(e.0))?
+    } else {
+        None
+    };
     let Change {
         workspace,
-        settings,
         mut diagnostics,
         ..
     } = loaded;
-    let mut outcome = engine::check(&workspace, &settings);
     if let Some(baseline) = baseline {
         let head = engine::check(&baseline.workspace, &baseline.settings);
         let changed = workspace
