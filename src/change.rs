@@ -1469,7 +1469,8 @@ fn content_author_of_signed_content(
     };
     let mut earliest: BTreeMap<String, BlobId> = BTreeMap::new();
     for feature in &workspace.features {
-        let Some(history) = versions.get(&feature.file.path) else {
+        // A manifest with one version in history has one author already.
+        let Some(history) = versions.get(&feature.file.path).filter(|v| v.len() > 1) else {
             continue;
         };
         let current = digest_file(&feature.file, &feature.table, excludes);
