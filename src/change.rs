@@ -490,7 +490,10 @@ fn sides(git: &Arc<Git>, request: &Request) -> Result<Sides, ChangeError> {
                 baseline: false,
             })
         }
-        Mode::Tree => unreachable!("tree mode reads no git sides"),
+        Mode::Tree => Err(ChangeError(
+            "the working tree has no git sides to compare; lint it without --staged or --base"
+                .into(),
+        )),
     }
 }
 
