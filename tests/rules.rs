@@ -1304,7 +1304,7 @@ fn pl024_path_glob_climbs_out_of_the_repository() {
         (
             "policy.toml",
             r#"[paths]
-features = ["features/**/feature.toml", "../shared/**/feature.toml"]
+features = ["features/**/feature.toml", "../elsewhere/**/feature.toml"]
 waivers = ["/etc/policy/waivers/*.toml"]
 "#,
         ),
