@@ -281,9 +281,19 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
     if let Ok(git) = Git::open_at(&repo_root)
         && let Ok(Some(head)) = git.head()
     {
-        let git = Arc::new(git);
-        workspace.history.signed_content = signed_content(&git, head, &workspace);
-        let authors = content_author_of_signed_content(&git, head, &workspace, &settings.prefix);
+        // One look at the manifests' history for both questions.
+        let mut manifests: BTreeSet<String> = stale_signoffs(&workspace)
+            .into_iter()
+            .map(|(_, manifest, _)| manifest.to_string())
+            .collect();
+        if !workspace.config.digest_excludes.is_empty() {
+            manifests.extend(workspace.history.content_authors.keys().cloned());
+        }
+        let mut past =
+            PastManifests::load(&git, head, &manifests, &workspace.config.digest_excludes);
+        workspace.history.signed_content = signed_content(&mut past, &workspace);
+        let authors =
+            content_author_of_signed_content(&mut past, head, &workspace, &settings.prefix);
         workspace.history.content_authors.extend(authors);
     }
     Ok(Change {
@@ -1058,6 +1068,7 @@ fn load_git_with(
     });
 
     // Which features to report on.
+    let mut settings = settings_for(request, config.clone(), prefix.clone());
     if !request.all {
         let base_playbooks = workspace
             .base
@@ -1098,21 +1109,9 @@ fn load_git_with(
             })
             .map(|f| f.id.clone())
             .collect();
-        let mut settings = settings_for(request, config, prefix);
         settings.report_on = Some(report);
         settings.playbook_only = playbook_only;
-        return finish(
-            &git,
-            request,
-            &sides,
-            &changes,
-            workspace,
-            settings,
-            diagnostics,
-            repo_root,
-        );
     }
-    let settings = settings_for(request, config, prefix);
     finish(
         &git,
         request,
@@ -1322,7 +1321,12 @@ fn finish(
         }
     }
     if let Some(from) = sides.head.or(sides.judge) {
-        history.signed_content = signed_content(git, from, &workspace);
+        let manifests: BTreeSet<String> = stale_signoffs(&workspace)
+            .into_iter()
+            .map(|(_, manifest, _)| manifest.to_string())
+            .collect();
+        let mut past = PastManifests::load(git, from, &manifests, &config.digest_excludes);
+        history.signed_content = signed_content(&mut past, &workspace);
     }
     workspace.history = history;
     Ok(Change {
@@ -1439,57 +1443,119 @@ fn content_authors(
     Ok(found)
 }
 
+/// Past versions of manifests, read from history once and parsed once
+/// each, for the two questions asked of them: which version a stale
+/// sign-off approved, and who wrote the content a sign-off approves.
+struct PastManifests<'g> {
+    git: &'g Git,
+    versions: BTreeMap<String, Vec<BlobId>>,
+    /// Each version's digest (with the config's excludes) and table.
+    parsed: BTreeMap<BlobId, Option<(String, Arc<crate::model::tree::Table>)>>,
+    excludes: Vec<String>,
+}
+
+impl<'g> PastManifests<'g> {
+    /// The versions of `manifests` in the history of `from`, newest first:
+    /// a bounded look back, enough for the life of a feature under review.
+    fn load(
+        git: &'g Git,
+        from: Revision,
+        manifests: &BTreeSet<String>,
+        excludes: &[String],
+    ) -> Self {
+        let versions = if manifests.is_empty() {
+            BTreeMap::new()
+        } else {
+            git.past_versions(from, manifests, 5000).unwrap_or_default()
+        };
+        PastManifests {
+            git,
+            versions,
+            parsed: BTreeMap::new(),
+            excludes: excludes.to_vec(),
+        }
+    }
+
+    fn versions(&self, path: &str) -> &[BlobId] {
+        self.versions.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// The digest and table of one version (`None` when it does not parse).
+    fn parsed(
+        &mut self,
+        path: &str,
+        blob: BlobId,
+    ) -> Option<&(String, Arc<crate::model::tree::Table>)> {
+        let (git, excludes) = (self.git, &self.excludes);
+        self.parsed
+            .entry(blob)
+            .or_insert_with(|| {
+                let file = decode(path, git.read_object(blob).ok()?).ok()?;
+                let table = crate::model::read::parse_toml(&file).ok()?;
+                Some((
+                    crate::model::digest::digest_file(&file, &table, excludes),
+                    Arc::new(table),
+                ))
+            })
+            .as_ref()
+    }
+}
+
+/// The manifests of features with a stale sign-off, and those sign-offs
+/// as (sign-off path, manifest path, digest signed).
+fn stale_signoffs(workspace: &Workspace) -> Vec<(&str, &str, &str)> {
+    let excludes = &workspace.config.digest_excludes;
+    let mut stale = Vec::new();
+    for feature in &workspace.features {
+        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
+            continue;
+        };
+        let current = crate::model::digest::digest_file(&feature.file, &feature.table, excludes);
+        for signoff in signoffs.iter().filter(|s| s.digest != current) {
+            stale.push((
+                signoff.file.path.as_str(),
+                feature.file.path.as_str(),
+                signoff.digest.as_str(),
+            ));
+        }
+    }
+    stale
+}
+
 /// Tree mode: a manifest whose last commits changed only fields the
 /// digest leaves out (`stage`) has the signed content of an earlier
 /// version; its author is whoever introduced that version. Returns the
 /// corrected authors for such manifests.
 fn content_author_of_signed_content(
-    git: &Arc<Git>,
+    past: &mut PastManifests<'_>,
     head: Revision,
     workspace: &Workspace,
     prefix: &str,
 ) -> BTreeMap<String, Vec<String>> {
-    use crate::model::digest::digest_file;
-    let excludes = &workspace.config.digest_excludes;
     let mut out = BTreeMap::new();
-    let feature_paths: BTreeSet<&str> = workspace
-        .features
-        .iter()
-        .map(|f| f.file.path.as_str())
-        .collect();
-    let manifests: BTreeSet<String> = workspace
-        .history
-        .content_authors
-        .keys()
-        .filter(|p| feature_paths.contains(p.as_str()))
-        .cloned()
-        .collect();
-    if manifests.is_empty() || excludes.is_empty() {
-        return out;
-    }
-    let Ok(versions) = git.past_versions(head, &manifests, 5000) else {
-        return out;
-    };
     let mut earliest: BTreeMap<String, BlobId> = BTreeMap::new();
     for feature in &workspace.features {
         // A manifest with one version in history has one author already.
-        let Some(history) = versions.get(&feature.file.path).filter(|v| v.len() > 1) else {
+        let history = past.versions(&feature.file.path).to_vec();
+        if history.len() < 2
+            || !workspace
+                .history
+                .content_authors
+                .contains_key(&feature.file.path)
+        {
             continue;
-        };
-        let current = digest_file(&feature.file, &feature.table, excludes);
+        }
+        let current = crate::model::digest::digest_file(
+            &feature.file,
+            &feature.table,
+            &workspace.config.digest_excludes,
+        );
         let mut oldest_same = None;
-        for blob in history {
-            let same = git
-                .read_object(*blob)
-                .ok()
-                .and_then(|bytes| decode(&feature.file.path, bytes).ok())
-                .and_then(|file| {
-                    crate::model::read::parse_toml(&file)
-                        .ok()
-                        .map(|table| digest_file(&file, &table, excludes))
-                })
-                .is_some_and(|d| d == current);
-            if !same {
+        for blob in &history {
+            if past
+                .parsed(&feature.file.path, *blob)
+                .is_none_or(|(digest, _)| *digest != current)
+            {
                 break;
             }
             oldest_same = Some(*blob);
@@ -1504,12 +1570,8 @@ fn content_author_of_signed_content(
         return out;
     }
     let bases = governed_bases(&workspace.config, prefix);
-    if let Ok(found) = git.introducers(
-        head,
-        &earliest,
-        &bases,
-        &same_kind(&workspace.config, prefix),
-    ) {
+    let kinds = same_kind(&workspace.config, prefix);
+    if let Ok(found) = past.git.introducers(head, &earliest, &bases, &kinds) {
         for (path, commit) in found {
             if let Some(commit) = commit {
                 out.insert(path, vec![commit.email.to_ascii_lowercase()]);
@@ -1520,47 +1582,16 @@ fn content_author_of_signed_content(
 }
 
 /// For each stale feature sign-off: the manifest as it was signed, found
-/// among the manifest's past versions in the history of `from` by the
-/// sign-off's digest, so the finding can say which values changed.
+/// among the manifest's past versions by the sign-off's digest, so the
+/// finding can say which values changed.
 fn signed_content(
-    git: &Arc<Git>,
-    from: Revision,
+    past: &mut PastManifests<'_>,
     workspace: &Workspace,
 ) -> BTreeMap<String, Arc<crate::model::tree::Table>> {
-    let excludes = &workspace.config.digest_excludes;
-    let mut stale: Vec<(&str, &str, &str)> = Vec::new();
-    for feature in &workspace.features {
-        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
-            continue;
-        };
-        let current = crate::model::digest::digest_file(&feature.file, &feature.table, excludes);
-        for signoff in signoffs.iter().filter(|s| s.digest != current) {
-            stale.push((&signoff.file.path, &feature.file.path, &signoff.digest));
-        }
-    }
     let mut out = BTreeMap::new();
-    if stale.is_empty() {
-        return out;
-    }
-    let manifests: BTreeSet<String> = stale.iter().map(|(_, m, _)| m.to_string()).collect();
-    // A bounded look back: enough for the life of a feature under review.
-    let Ok(versions) = git.past_versions(from, &manifests, 5000) else {
-        return out;
-    };
-    let mut parsed: BTreeMap<BlobId, Option<(String, Arc<crate::model::tree::Table>)>> =
-        BTreeMap::new();
-    for (signoff, manifest, wanted) in stale {
-        for blob in versions.get(manifest).into_iter().flatten() {
-            let entry = parsed.entry(*blob).or_insert_with(|| {
-                let bytes = git.read_object(*blob).ok()?;
-                let file = decode(manifest, bytes).ok()?;
-                let table = crate::model::read::parse_toml(&file).ok()?;
-                Some((
-                    crate::model::digest::digest_file(&file, &table, excludes),
-                    Arc::new(table),
-                ))
-            });
-            if let Some((digest, table)) = entry
+    for (signoff, manifest, wanted) in stale_signoffs(workspace) {
+        for blob in past.versions(manifest).to_vec() {
+            if let Some((digest, table)) = past.parsed(manifest, blob)
                 && digest == wanted
             {
                 out.insert(signoff.to_string(), Arc::clone(table));

@@ -431,15 +431,7 @@ fn config_change(
         }
         None => (old, Subject::Deleted, canonical(old).unwrap_or_default()),
     };
-    let admins: Vec<SpannedText> = workspace
-        .config
-        .policy_admins
-        .iter()
-        .map(|r| SpannedText {
-            text: r.value.clone(),
-            span: 0..0,
-        })
-        .collect();
+    let admins = admin_roles(workspace);
     let document = Document {
         kind: "config",
         id: path,
@@ -471,15 +463,7 @@ fn signers_change(
         (None, Some(old)) => (old, Subject::Deleted, text_digest(old)),
         (None, None) => return,
     };
-    let admins: Vec<SpannedText> = workspace
-        .config
-        .policy_admins
-        .iter()
-        .map(|r| SpannedText {
-            text: r.value.clone(),
-            span: 0..0,
-        })
-        .collect();
+    let admins = admin_roles(workspace);
     let document = Document {
         kind: "allowed signers",
         id: path,
@@ -490,6 +474,20 @@ fn signers_change(
         sign: "policy sign --signers-change".into(),
     };
     require_signoffs(workspace, &document, &admins, &digest_value, subject, out);
+}
+
+/// `[policies] admins` of the config in force, as roles to require (no
+/// span of their own: findings point at the document).
+fn admin_roles(workspace: &Workspace) -> Vec<SpannedText> {
+    workspace
+        .config
+        .policy_admins
+        .iter()
+        .map(|r| SpannedText {
+            text: r.value.clone(),
+            span: 0..0,
+        })
+        .collect()
 }
 
 fn policy_changes(
@@ -516,15 +514,7 @@ fn policy_changes(
         return;
     }
     let own = &workspace.checked_policies;
-    let admins: Vec<SpannedText> = workspace
-        .config
-        .policy_admins
-        .iter()
-        .map(|r| SpannedText {
-            text: r.value.clone(),
-            span: 0..0,
-        })
-        .collect();
+    let admins = admin_roles(workspace);
     let owners_of = |policy: &Policy| -> Vec<SpannedText> {
         if policy.owners.is_empty() {
             admins.clone()

@@ -22,6 +22,17 @@ use sha2::{Digest, Sha256};
 
 use crate::model::tree::{Table, Value};
 
+/// `sha256:` and the hash in lower-case hex (sha2 0.10's output does not
+/// format itself).
+fn sha256_text(hash: &[u8]) -> String {
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in hash {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
 /// The digest of a parsed file: as [`digest`], except that a file with CRLF
 /// line endings is digested as its LF form (multi-line strings would
 /// otherwise carry the CRs).
@@ -46,24 +57,14 @@ pub fn digest(table: &Table, excludes: &[String]) -> String {
     let mut canonical = String::new();
     write_table(&mut canonical, table, "", excludes);
     let hash = Sha256::digest(canonical.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in hash {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    sha256_text(&hash)
 }
 
 /// `sha256:<hex>` of a text file taken whole (the allowed-signers file),
 /// with CRLF line endings as LF.
 pub fn digest_text(text: &str) -> String {
     let hash = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in hash {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    sha256_text(&hash)
 }
 
 /// `sha256:<hex>` of a Markdown document with TOML front matter (a
@@ -76,12 +77,7 @@ pub fn digest_document(front_matter: &Table, body: &str) -> String {
     canonical.push('\n');
     canonical.push_str(&body.replace("\r\n", "\n"));
     let hash = Sha256::digest(canonical.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in hash {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    sha256_text(&hash)
 }
 
 /// The fields of `table` as dotted paths (tables are descended, arrays are

@@ -398,41 +398,6 @@ impl Git {
         Ok(tree)
     }
 
-    /// Paths that differ between `old` (or nothing) and `new`, restricted
-    /// to `bases`. `new = None` compares against the index.
-    pub fn changed_paths(
-        &self,
-        old: Option<Revision>,
-        new: Option<Revision>,
-        bases: &[String],
-    ) -> Result<BTreeSet<String>, GitError> {
-        let new_tree = match new {
-            Some(revision) => self.lock().find_commit(revision.0)?.tree_id(),
-            None => self.index_tree()?,
-        };
-        let repo = self.lock();
-        let old_tree = match old {
-            Some(revision) => Some(repo.find_commit(revision.0)?.tree_id()),
-            None => None,
-        };
-        let mut paths = BTreeSet::new();
-        tree::diff(
-            &self.listings,
-            &repo,
-            old_tree,
-            Some(new_tree),
-            "",
-            &|_| true,
-            &mut paths,
-        )?;
-        paths.retain(|p| {
-            bases
-                .iter()
-                .any(|b| b.is_empty() || p.starts_with(b.as_str()))
-        });
-        Ok(paths)
-    }
-
     /// The parents of a commit, in order (the first is the branch merged
     /// into).
     pub fn parents(&self, revision: Revision) -> Result<Vec<Revision>, GitError> {

@@ -8,7 +8,7 @@
 //! stay in the object's own buffer), and looked up by binary search.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use git2::{ObjectType, Oid, Repository};
@@ -191,31 +191,16 @@ impl DirTrees {
     }
 }
 
-/// Adds to `out` every file path that differs between trees `old` and
-/// `new` (either may be absent), descending only into directories `enter`
-/// accepts (given as `dir/`). Subtrees with the same id are skipped, so the
-/// cost follows the size of the change, not of the repository (the way
-/// `git diff` compares trees). Both trees are in git's order, so one merge
-/// pass pairs their entries up.
-pub fn diff(
-    cache: &Cache,
-    repo: &Repository,
-    old: Option<Oid>,
-    new: Option<Oid>,
-    prefix: &str,
-    enter: &dyn Fn(&str) -> bool,
-    out: &mut BTreeSet<String>,
-) -> Result<(), git2::Error> {
-    diff_with(cache, repo, old, new, prefix, enter, &mut |path, _, _| {
-        out.insert(path);
-    })
-}
-
 /// A file's object id and mode on one side of a diff.
 pub type Side = Option<(Oid, u32)>;
 
-/// Like [`diff`], handing each changed path to `found` with its entry on
-/// the old and the new side (`None` where it is absent or a directory).
+/// Hands `found` every path that differs between trees `old` and `new`
+/// (either may be absent), with its entry on the old and the new side
+/// (`None` where it is absent or a directory), descending only into
+/// directories `enter` accepts (given as `dir/`). Subtrees with the same id
+/// are skipped, so the cost follows the size of the change, not of the
+/// repository (the way `git diff` compares trees). Both trees are in git's
+/// order, so one merge pass pairs their entries up.
 pub fn diff_with(
     cache: &Cache,
     repo: &Repository,
@@ -272,7 +257,22 @@ mod tests {
 
     use git2::{Oid, Repository};
 
-    use super::{Cache, diff};
+    use super::{Cache, diff_with};
+
+    /// The changed paths of a diff, as a set.
+    fn diff(
+        cache: &Cache,
+        repo: &Repository,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        prefix: &str,
+        enter: &dyn Fn(&str) -> bool,
+        out: &mut BTreeSet<String>,
+    ) -> Result<(), git2::Error> {
+        diff_with(cache, repo, old, new, prefix, enter, &mut |path, _, _| {
+            out.insert(path);
+        })
+    }
 
     /// Writes a tree from `(path, content)` pairs (nested directories
     /// included) and returns its id.
