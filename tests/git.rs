@@ -2,10 +2,13 @@
 //! and dates: staged content, ranges judged by the base's policies,
 //! sign-off staleness and authorship, the pre-commit hook, shallow clones.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
+
+mod common;
+use common::{DATE, binary, isolate};
 
 const CONFIG: &str = r#"
 [roles.safety-researcher]
@@ -82,20 +85,7 @@ impl Repo {
     }
 
     fn env(&self, command: &mut Command, email: &str) {
-        command
-            .current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", "2026-11-20T12:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-11-20T12:00:00Z")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
+        isolate(command, self.path(), self.home.path(), email, DATE);
     }
 
     fn git_as(&self, email: &str, args: &[&str]) -> Output {
@@ -182,10 +172,6 @@ impl Repo {
         assert_eq!(code, 0, "{stderr}");
         self.commit(email, &format!("{role} signs {feature}"));
     }
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_policy"))
 }
 
 fn codes(found: &[(String, String)]) -> Vec<&str> {

@@ -3,10 +3,13 @@
 //! (`policy lint --base main` on branch `pr`), and honest changes must pass.
 //! Every repository is built in the test with fixed authors and dates.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
+
+mod common;
+use common::{CONFIG, DATE, POLICY, binary, isolate};
 
 const ANA: &str = "ana@example.com"; // safety-researcher
 const LEE: &str = "lee@example.com"; // policy-analyst
@@ -14,41 +17,6 @@ const DANA: &str = "dana@example.com"; // legal-counsel
 const CHAIR: &str = "chair@example.com"; // srb
 const PM: &str = "pm@example.com"; // writes features, holds no role
 const DEV: &str = "dev@example.com"; // the attacker, holds no role
-
-const CONFIG: &str = r#"
-[roles.safety-researcher]
-members = ["ana@example.com"]
-[roles.policy-analyst]
-members = ["lee@example.com"]
-[roles.legal-counsel]
-members = ["dana@example.com"]
-[roles.srb]
-members = ["chair@example.com"]
-
-[signoff]
-digest_excludes = ["stage"]
-verify_authors = true
-"#;
-
-const POLICY: &str = r#"
-[policy]
-id = "launch-gate"
-version = "1.0.0"
-title = "Launch gate"
-owners = ["srb"]
-
-[[rules]]
-code = "LG001"
-title = "Cleared features need the SIA panel"
-when = "feature.stage in ['cleared', 'launched']"
-require_signoffs = ["safety-researcher", "policy-analyst", "legal-counsel"]
-
-[[rules]]
-code = "LG002"
-title = "Launch needs an SRB go"
-when = "feature.stage == 'launched'"
-require_signoffs = ["srb"]
-"#;
 
 const PANEL: [(&str, &str); 3] = [
     ("safety-researcher", ANA),
@@ -147,20 +115,7 @@ impl Repo {
     }
 
     fn env(&self, command: &mut Command, email: &str) {
-        command
-            .current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", "2026-11-20T12:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-11-20T12:00:00Z")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
+        isolate(command, self.path(), self.home.path(), email, DATE);
         for (name, value) in self.extra_env.borrow().iter() {
             command.env(name, value);
         }
@@ -299,10 +254,6 @@ impl Repo {
             self.sign(id, role, email);
         }
     }
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_policy"))
 }
 
 // 1. Weakening a policy and dropping its owners.

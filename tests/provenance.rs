@@ -4,45 +4,13 @@
 //! commits, resurrected decisions, GitHub's synthetic merge commit, octopus
 //! and criss-cross merges, shallow clones, renames and line endings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-const CONFIG: &str = r#"
-[roles.safety-researcher]
-members = ["ana@example.com"]
-[roles.policy-analyst]
-members = ["lee@example.com"]
-[roles.legal-counsel]
-members = ["dana@example.com"]
-[roles.srb]
-members = ["chair@example.com"]
-
-[signoff]
-digest_excludes = ["stage"]
-verify_authors = true
-"#;
-
-const POLICY: &str = r#"
-[policy]
-id = "launch-gate"
-version = "1.0.0"
-title = "Launch gate"
-owners = ["srb"]
-
-[[rules]]
-code = "LG001"
-title = "Cleared features need the review panel's go"
-when = "feature.stage in ['cleared', 'launched']"
-require_signoffs = ["safety-researcher", "policy-analyst", "legal-counsel"]
-
-[[rules]]
-code = "LG002"
-title = "Launch needs an SRB go"
-when = "feature.stage == 'launched'"
-require_signoffs = ["srb"]
-"#;
+mod common;
+use common::{CONFIG, DATE, POLICY, binary, isolate};
 
 const ANA: &str = "ana@example.com";
 const LEE: &str = "lee@example.com";
@@ -53,8 +21,6 @@ const PM: &str = "pm@example.com";
 /// A member of no role.
 const DEV: &str = "dev@example.com";
 const GITHUB: &str = "noreply@github.com";
-
-const DATE: &str = "2026-11-20T12:00:00Z";
 
 fn feature(id: &str, stage: &str) -> String {
     format!(
@@ -103,20 +69,7 @@ impl Repo {
     }
 
     fn env(&self, command: &mut Command, email: &str, date: &str) {
-        command
-            .current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
+        isolate(command, self.path(), self.home.path(), email, date);
     }
 
     fn git_at(&self, email: &str, date: &str, args: &[&str]) -> String {
@@ -270,10 +223,6 @@ impl Repo {
         ]);
         clone
     }
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_policy"))
 }
 
 fn has(found: &[Diag], code: &str) -> bool {

@@ -5,11 +5,14 @@
 //! stores SSH signatures (a `gpgsig` header over the commit object), and
 //! once through the real `git commit -S` when `ssh-keygen` is present.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, SshSig, rand_core::OsRng};
 use tempfile::TempDir;
+
+mod common;
+use common::{DATE, binary, isolate};
 
 const CHAIR: &str = "chair@example.com";
 const PM: &str = "pm@example.com";
@@ -84,19 +87,7 @@ impl Repo {
 
     fn command(&self, program: &str, email: &str) -> Command {
         let mut command = Command::new(program);
-        command
-            .current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", "2026-11-20T12:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-11-20T12:00:00Z")
-            .env("NO_COLOR", "1");
+        isolate(&mut command, self.path(), self.home.path(), email, DATE);
         command
     }
 
@@ -203,10 +194,6 @@ impl Repo {
             .collect();
         (output.status.code().unwrap_or(-1), found)
     }
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_policy"))
 }
 
 fn pl033(found: &[(String, String)]) -> Vec<&str> {
