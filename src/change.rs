@@ -1247,16 +1247,31 @@ fn finish(
                         history.authors.insert(path.to_string(), authors);
                     }
                 }
-                let mut by_blob: BTreeMap<BlobId, Vec<String>> = BTreeMap::new();
+                // Who wrote the content a sign-off approves: every commit of
+                // the range that gave the file a meaning other than the
+                // base's (its digest differs from the base's), not only the
+                // last one to touch it: a comment added by someone else
+                // must not take over the authorship of a real edit.
+                let mut by_path: BTreeMap<&str, Vec<(BlobId, &str)>> = BTreeMap::new();
+                let mut by_blob: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
                 for introduction in &introductions {
                     if let Some(commit) = &introduction.commit {
+                        by_path
+                            .entry(introduction.path.as_str())
+                            .or_default()
+                            .push((introduction.blob, commit.email.as_str()));
                         by_blob
                             .entry(introduction.blob)
                             .or_default()
-                            .push(commit.email.clone());
+                            .push(commit.email.as_str());
                     }
                 }
-                // The current content's author, not earlier drafts.
+                let excludes = &config.digest_excludes;
+                let meaning = |path: &str, blob: BlobId| {
+                    let file = decode(path, git.read_object(blob).ok()?).ok()?;
+                    let table = crate::model::read::parse_toml(&file).ok()?;
+                    Some(crate::model::digest::digest_file(&file, &table, excludes))
+                };
                 history.content_authors = content_authors(
                     git,
                     &workspace,
@@ -1264,9 +1279,26 @@ fn finish(
                     sides,
                     changes,
                     &to_verify,
-                    |_, blob| {
-                        blob.and_then(|b| by_blob.get(&b).cloned())
-                            .unwrap_or_default()
+                    |path, blob| {
+                        let mut authors: Vec<String> = blob
+                            .and_then(|b| by_blob.get(&b))
+                            .into_iter()
+                            .flatten()
+                            .map(|e| e.to_string())
+                            .collect();
+                        let base = workspace
+                            .base
+                            .as_ref()
+                            .and_then(|b| b.features.get(path))
+                            .map(|table| crate::model::digest::digest(table, excludes));
+                        if let Some(base) = base {
+                            for (version, email) in by_path.get(path).into_iter().flatten() {
+                                if meaning(path, *version).is_some_and(|d| d != base) {
+                                    authors.push(email.to_string());
+                                }
+                            }
+                        }
+                        authors
                     },
                 )?;
             }

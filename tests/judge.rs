@@ -1572,3 +1572,54 @@ fn moving_the_stage_next_to_a_go_is_not_self_approval() {
     let tree = repo.lint(&[]);
     assert_eq!(tree.exit, 0, "{tree:#?}");
 }
+
+/// A tag named like the base branch never becomes the base: git resolves a
+/// short name to the tag first, so a pull request could push a tag `main`
+/// at its own head and judge itself by itself. The ambiguity is refused.
+#[test]
+fn a_tag_named_like_the_base_branch_is_refused() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "launched", "medium"),
+    );
+    repo.commit(DEV, "launch chat");
+    repo.git(&["tag", "main", "pr"]);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 2, "{lint:#?}");
+    assert!(lint.stderr.contains("ambiguous"), "{}", lint.stderr);
+    // The full name judges against the branch.
+    let lint = repo.lint(&["--base", "refs/heads/main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(lint.has("LG002"), "{lint:#?}");
+}
+
+/// Someone else's cosmetic commit on top of a panel member's edit does not
+/// take over its authorship: the member still cannot sign their own edit.
+#[test]
+fn a_comment_on_top_of_an_edit_does_not_launder_self_approval() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text.replace("risk_tier = \"medium\"", "risk_tier = \"high\""),
+    );
+    repo.commit(ANA, "ana edits the feature");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write("features/chat/feature.toml", &format!("{text}# reviewed\n"));
+    repo.commit(DEV, "a comment");
+    for (role, email) in PANEL {
+        repo.sign("chat", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.find("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")),
+        "{lint:#?}"
+    );
+}

@@ -319,6 +319,32 @@ impl Git {
 
     pub fn resolve(&self, name: &str) -> Result<Revision, GitError> {
         let repo = self.lock();
+        // A short name that is both a branch and a tag (or a remote branch)
+        // resolves to the tag first in git's order: a pull request could
+        // push a tag `main` at its own head and become its own base. Refuse
+        // the ambiguity instead of guessing.
+        if !name.starts_with("refs/") {
+            let mut targets: Vec<(String, Oid)> = Vec::new();
+            for candidate in [
+                format!("refs/{name}"),
+                format!("refs/tags/{name}"),
+                format!("refs/heads/{name}"),
+                format!("refs/remotes/{name}"),
+            ] {
+                if let Ok(reference) = repo.find_reference(&candidate)
+                    && let Ok(commit) = reference.peel_to_commit()
+                {
+                    targets.push((candidate, commit.id()));
+                }
+            }
+            if targets.windows(2).any(|pair| pair[0].1 != pair[1].1) {
+                let names: Vec<&str> = targets.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(GitError::Other(format!(
+                    "`{name}` is ambiguous: {} point at different commits; pass the full name of the branch (for example `refs/remotes/origin/main`)",
+                    names.join(" and ")
+                )));
+            }
+        }
         let object = repo.revparse_single(name).map_err(|_| {
             if repo.is_shallow() {
                 GitError::ShallowClone {
