@@ -1247,10 +1247,10 @@ fn finish(
                         history.authors.insert(path.to_string(), authors);
                     }
                 }
-                // Who wrote the content a sign-off approves: every commit of
-                // the range that gave the file a meaning other than the
-                // base's (its digest differs from the base's), not only the
-                // last one to touch it: a comment added by someone else
+                // Who wrote the content a sign-off approves: the commit
+                // that gave the file its current meaning (the oldest of the
+                // newest run of versions with the current digest), not only
+                // the last one to touch it: a comment added by someone else
                 // must not take over the authorship of a real edit.
                 let mut by_path: BTreeMap<&str, Vec<(BlobId, &str)>> = BTreeMap::new();
                 let mut by_blob: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
@@ -1280,25 +1280,24 @@ fn finish(
                     changes,
                     &to_verify,
                     |path, blob| {
-                        let mut authors: Vec<String> = blob
+                        let last_writers: Vec<String> = blob
                             .and_then(|b| by_blob.get(&b))
                             .into_iter()
                             .flatten()
                             .map(|e| e.to_string())
                             .collect();
-                        let base = workspace
-                            .base
-                            .as_ref()
-                            .and_then(|b| b.features.get(path))
-                            .map(|table| crate::model::digest::digest(table, excludes));
-                        if let Some(base) = base {
-                            for (version, email) in by_path.get(path).into_iter().flatten() {
-                                if meaning(path, *version).is_some_and(|d| d != base) {
-                                    authors.push(email.to_string());
-                                }
+                        let Some(current) = blob.and_then(|b| meaning(path, b)) else {
+                            return last_writers;
+                        };
+                        // Introductions come newest first.
+                        let mut author = None;
+                        for (version, email) in by_path.get(path).into_iter().flatten() {
+                            if meaning(path, *version).as_ref() != Some(&current) {
+                                break;
                             }
+                            author = Some(email.to_string());
                         }
-                        authors
+                        author.map_or(last_writers, |a| vec![a])
                     },
                 )?;
             }
