@@ -12,13 +12,6 @@ use crate::model::workspace::PolicySource;
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    summary: Summary,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-}
-
-#[derive(Serialize)]
 struct Summary {
     errors: usize,
     warnings: usize,
@@ -77,8 +70,28 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     }
 }
 
+/// The whole document as a string (see [`write`]).
 pub fn render(outcome: &Outcome) -> String {
-    let document = Document {
+    let mut out = Vec::new();
+    write(outcome, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the document to `out`: byte for byte what `serde_json`'s pretty
+/// printer gives for the whole document, with the diagnostics (the bulk of a
+/// large report) rendered in parallel and streamed rather than built into
+/// one string first.
+///
+/// # Errors
+/// Those of `out`.
+pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    #[derive(Serialize)]
+    struct Head {
+        version: u32,
+        summary: Summary,
+    }
+    let head = Head {
         version: FORMAT_VERSION,
         summary: Summary {
             errors: outcome.count(Severity::Error),
@@ -89,9 +102,100 @@ pub fn render(outcome: &Outcome) -> String {
             features_total: outcome.features_total,
             policy_source: outcome.policy_source,
         },
-        diagnostics: outcome.diagnostics.iter().map(diagnostic).collect(),
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    let head = serde_json::to_string_pretty(&head).map_err(std::io::Error::other)?;
+    // `{ ... }` without its closing line: the diagnostics follow as the
+    // last member.
+    let open = head.strip_suffix("\n}").unwrap_or(&head);
+    out.write_all(open.as_bytes())?;
+    if outcome.diagnostics.is_empty() {
+        return out.write_all(b",\n  \"diagnostics\": []\n}\n");
+    }
+    out.write_all(b",\n  \"diagnostics\": [\n")?;
+    let chunks: Vec<Vec<u8>> = outcome
+        .diagnostics
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut buf = Vec::with_capacity(chunk.len() * 1024);
+            for (i, d) in chunk.iter().enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b",\n");
+                }
+                let one = serde_json::to_vec_pretty(&diagnostic(d)).unwrap_or_default();
+                // Nested two levels deep: every line gains four spaces.
+                // JSON strings never hold a raw newline, so lines are
+                // exactly the pretty printer's lines.
+                buf.extend_from_slice(b"    ");
+                for &byte in &one {
+                    buf.push(byte);
+                    if byte == b'\n' {
+                        buf.extend_from_slice(b"    ");
+                    }
+                }
+            }
+            buf
+        })
+        .collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(chunk)?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed document is what the pretty printer gives for the
+    /// whole document at once.
+    #[test]
+    fn streamed_document_equals_whole_document() {
+        use crate::diagnostic::SourceFile;
+        let file = SourceFile::new("features/a/feature.toml", "id = \"a\"\nstage = \"x\"\n");
+        let empty = || Outcome {
+            diagnostics: Vec::new(),
+            features_checked: 3,
+            features_total: 7,
+            policy_source: crate::model::workspace::PolicySource::Repository,
+            authorship_unverified: false,
+        };
+        let mut outcome = empty();
+        for n in 0..600 {
+            let mut d = Diagnostic::new(
+                format!("PL{n:03}"),
+                Severity::Warning,
+                "a \"quoted\"\nmessage",
+            );
+            d.primary = Some(Label::new(&file, 0..(n % 20), "label"));
+            d.related.push(Label::new(&file, 3..5, ""));
+            d.help = (n % 2 == 0).then(|| "help".to_string());
+            outcome.diagnostics.push(d);
+        }
+        for outcome in [empty(), outcome] {
+            #[derive(Serialize)]
+            struct Whole<'a> {
+                version: u32,
+                summary: Summary,
+                diagnostics: Vec<JsonDiagnostic<'a>>,
+            }
+            let whole = Whole {
+                version: FORMAT_VERSION,
+                summary: Summary {
+                    errors: outcome.count(Severity::Error),
+                    warnings: outcome.count(Severity::Warning),
+                    notes: outcome.count(Severity::Note),
+                    features_checked: outcome.features_checked,
+                    features_with_findings: outcome.features_with_findings(),
+                    features_total: outcome.features_total,
+                    policy_source: outcome.policy_source,
+                },
+                diagnostics: outcome.diagnostics.iter().map(diagnostic).collect(),
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(render(&outcome), expected);
+        }
+    }
 }

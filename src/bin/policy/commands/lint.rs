@@ -88,6 +88,15 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
             }
             None
         }
+        Format::Json if args.output_file.is_none() => {
+            // Streamed: a large report is never built as one string.
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            report::json::write(&outcome, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|e| Failure::usage(format!("writing the report: {e}")))?;
+            None
+        }
         Format::Json => Some(report::json::render(&outcome)),
         Format::Sarif => Some(report::sarif::render(&outcome, &workspace.policies)),
         Format::Github => {
