@@ -31,6 +31,8 @@ echo "== action.yml, workflows"
 "$CHECK_JSONSCHEMA" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 snippet github-workflow "$WORK/readme-workflow.yml"
 "$CHECK_JSONSCHEMA" --builtin-schema vendor.github-workflows "$WORK/readme-workflow.yml"
+snippet github-scheduled "$WORK/readme-scheduled.yml"
+"$CHECK_JSONSCHEMA" --builtin-schema vendor.github-workflows "$WORK/readme-scheduled.yml"
 snippet github-code-scanning "$WORK/readme-code-scanning.yml"
 snippet github-annotations "$WORK/readme-annotations.yml"
 

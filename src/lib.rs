@@ -20,6 +20,7 @@ pub mod rules;
 pub mod schema;
 pub mod settings;
 pub mod source;
+pub mod status;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use settings::Settings;

@@ -530,6 +530,15 @@ pub struct ConfigWaivers {
     /// `["srb"]`); waivers of policy rules are approved by the policy's owners.
     #[serde(default = "default_admins")]
     pub approvers: Vec<String>,
+    /// A waiver that expires in fewer than this many days is a warning
+    /// (PL037) in every mode, on every feature (default 14; 0 turns it off).
+    #[serde(default = "default_warn_days")]
+    #[schemars(range(min = 0, max = 3660))]
+    pub warn_days: i64,
+}
+
+fn default_warn_days() -> i64 {
+    crate::model::config::DEFAULT_WAIVER_WARN_DAYS
 }
 
 fn default_admins() -> Vec<String> {
@@ -754,6 +763,7 @@ admins = ["srb"]
 
 [waivers]
 approvers = ["srb"]
+warn_days = 14
 "#;
         let documented: BTreeSet<String> = [
             ("paths", "/properties/paths/properties"),

@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036",
+    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1109,6 +1109,34 @@ expires = 2026-10-31
             .iter()
             .all(|d| d.waived_by.is_none()),
         "an expired waiver waives nothing"
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl037_a_waiver_about_to_expire_warns_and_still_waives() {
+    let run = lint(&[
+        (
+            "features/code-interpreter/feature.toml",
+            LOOSE_TOXICITY_FEATURE,
+        ),
+        (
+            "waivers/code-interpreter-toxicity.toml",
+            r#"rule = "MON001"
+feature = "code-interpreter"
+reason = "Toxicity classifier being recalibrated; tracked in SAFE-123"
+approved_by = "srb"
+expires = 2026-12-01
+"#,
+        ),
+    ]);
+    run.assert_fires("PL037");
+    assert!(
+        run.outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "MON001" && d.waived_by.is_some()),
+        "the waiver still holds until its last day"
     );
     insta::assert_snapshot!(run.text);
 }

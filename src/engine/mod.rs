@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod expr;
 mod fields;
+pub mod gates;
 mod history;
 mod memo;
 mod signoffs;
@@ -102,21 +103,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         &mut diagnostics,
     );
 
-    let playbooks_value = values::map(
-        workspace
-            .playbooks
-            .iter()
-            .map(|p| {
-                (
-                    p.id.clone(),
-                    values::map(vec![
-                        ("version".into(), Cel::Int(p.version)),
-                        ("title".into(), values::string(&p.title)),
-                    ]),
-                )
-            })
-            .collect(),
-    );
+    let playbooks_value = playbooks_value(workspace);
     let today = values::string(&settings.today.to_string());
     // Features whose schema errors are waived: the rules those errors would
     // otherwise stand in for are reported again.
@@ -138,26 +125,8 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 .as_ref()
                 .and_then(|b| b.features.get(&feature.file.path))
                 .map(|table| table.as_ref());
-            let (playbooks_value, today) = (&playbooks_value, &today);
-            let build = move || {
-                let mut context = Context::with_env(expr::env());
-                context.add_variable_as_val("feature", values::table_val(&feature.table));
-                context.add_variable_as_val(
-                    "base",
-                    base.map_or_else(
-                        || {
-                            Box::new(cel::common::types::CelNull)
-                                as Box<dyn cel::common::value::Val>
-                        },
-                        values::table_val,
-                    ),
-                );
-                context.add_variable_from_value("signoffs", signoffs::cel_value(states));
-                context.add_variable_from_value("playbooks", playbooks_value.clone());
-                context.add_variable_from_value("today", today.clone());
-                context
-            };
-            let mut evaluation = Evaluation::new(&feature.table, base, memo, Box::new(build));
+            let build = context_builder(&feature.table, base, states, &playbooks_value, &today);
+            let mut evaluation = Evaluation::new(&feature.table, base, memo, build);
             let cascades_quiet = !schema_waived.contains(feature.id.as_str());
             playbook_references(
                 workspace,
@@ -216,6 +185,11 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 .count()
         }
     };
+    // Expiry is an event of time: every feature's waivers are looked at,
+    // whatever the change touched.
+    let mut expiring = expiring_waivers(workspace, settings);
+    apply_lint_levels(workspace, &mut expiring);
+    diagnostics.extend(expiring);
     diagnostic::sort(&mut diagnostics);
     Outcome {
         diagnostics,
@@ -226,6 +200,51 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             && !workspace.config.require_signed
             && !workspace.history.authors.is_empty(),
     }
+}
+
+/// Builds the CEL variables of one feature's evaluation (DESIGN §2.4:
+/// `feature`, `base`, `signoffs`, `playbooks`, `today`), on first use.
+fn context_builder<'a>(
+    table: &'a crate::model::tree::Table,
+    base: Option<&'a crate::model::tree::Table>,
+    states: &'a BTreeMap<String, SignoffState>,
+    playbooks: &'a Cel,
+    today: &'a Cel,
+) -> Box<dyn Fn() -> Context<'a, 'a> + 'a> {
+    Box::new(move || {
+        let mut context = Context::with_env(expr::env());
+        context.add_variable_as_val("feature", values::table_val(table));
+        context.add_variable_as_val(
+            "base",
+            base.map_or_else(
+                || Box::new(cel::common::types::CelNull) as Box<dyn cel::common::value::Val>,
+                values::table_val,
+            ),
+        );
+        context.add_variable_from_value("signoffs", signoffs::cel_value(states));
+        context.add_variable_from_value("playbooks", playbooks.clone());
+        context.add_variable_from_value("today", today.clone());
+        context
+    })
+}
+
+/// The CEL value of `playbooks`: id → `{version, title}`.
+fn playbooks_value(workspace: &Workspace) -> Cel {
+    values::map(
+        workspace
+            .playbooks
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    values::map(vec![
+                        ("version".into(), Cel::Int(p.version)),
+                        ("title".into(), values::string(&p.title)),
+                    ]),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Findings in a file inside a feature's directory (a sign-off that fails
@@ -1273,6 +1292,64 @@ fn waiver_approvers(workspace: &Workspace, rule: &str) -> Option<Vec<String>> {
     } else {
         owners
     })
+}
+
+/// Warnings for waivers that expire in fewer than `[waivers] warn_days`
+/// days (a waiver still applies on its `expires` date).
+fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let warn_days = workspace.config.waiver_warn_days;
+    let mut out = Vec::new();
+    if warn_days <= 0 {
+        return out;
+    }
+    let known: BTreeSet<&str> = workspace
+        .feature_dirs
+        .iter()
+        .map(|d| d.rsplit('/').next().unwrap_or(d))
+        .chain(workspace.features.iter().map(|f| f.id.as_str()))
+        .collect();
+    for waiver in &workspace.waivers {
+        let Ok(span) = settings.today.until(waiver.expires) else {
+            continue;
+        };
+        let days_left = i64::from(span.get_days());
+        if !(0..warn_days).contains(&days_left) {
+            continue;
+        }
+        let when = match days_left {
+            0 => "today (its last day)".to_string(),
+            1 => "tomorrow".to_string(),
+            n => format!("in {n} days"),
+        };
+        out.push(
+            Diagnostic::new(
+                codes::WAIVER_EXPIRING,
+                Severity::Warning,
+                format!(
+                    "waiver `{}` of {} for `{}` expires {when}, on {}",
+                    waiver.name, waiver.rule, waiver.feature, waiver.expires
+                ),
+            )
+            .at(
+                &waiver.file,
+                waiver.expires_span.clone(),
+                format!(
+                    "{days_left} day{} left (warned {warn_days} days ahead)",
+                    if days_left == 1 { "" } else { "s" }
+                ),
+            )
+            .help(format!(
+                "fix the {} violation and delete the waiver, or have `{}` renew it with a new `expires`",
+                waiver.rule, waiver.approved_by
+            ))
+        );
+        if let Some(d) = out.last_mut() {
+            d.feature = known
+                .contains(waiver.feature.as_str())
+                .then(|| waiver.feature.clone());
+        }
+    }
+    out
 }
 
 fn apply_waivers(

@@ -102,6 +102,10 @@ pub struct Config {
     /// `[waivers] approvers`: the roles that may approve a waiver of a
     /// built-in `PL` check.
     pub waiver_approvers: Vec<Spanned<String>>,
+    /// `[waivers] warn_days`: a waiver that expires within this many days
+    /// (today included) is a warning in every mode, before its gate
+    /// reopens. Default 14; 0 turns the warning off.
+    pub waiver_warn_days: i64,
     /// `[lints]`: per-code levels (`PL014 = "error"`, `HYP002 = "allow"`),
     /// with the span of each code.
     pub lints: Vec<(String, LintLevel, Range<usize>)>,
@@ -175,10 +179,14 @@ impl Default for Config {
                 value: "srb".into(),
                 span: None,
             }],
+            waiver_warn_days: DEFAULT_WAIVER_WARN_DAYS,
             lints: Vec::new(),
         }
     }
 }
+
+/// The default of `[waivers] warn_days`.
+pub const DEFAULT_WAIVER_WARN_DAYS: i64 = 14;
 
 impl Config {
     pub fn stage_names(&self) -> impl Iterator<Item = &str> + Clone {
@@ -393,7 +401,22 @@ impl Config {
                 continue;
             };
             let mut sub = Fields::new(file, section, 0..0, label).config();
-            sub.deny_unknown(&[key]);
+            if table == "waivers" {
+                sub.deny_unknown(&[key, "warn_days"]);
+                if let Some((days, node)) = sub.integer("warn_days", false) {
+                    if (0..=3660).contains(&days) {
+                        config.waiver_warn_days = days;
+                    } else {
+                        sub.invalid(
+                            node,
+                            format!("`waivers.warn_days` is {days}"),
+                            "expected a number of days from 0 to 3660",
+                        );
+                    }
+                }
+            } else {
+                sub.deny_unknown(&[key]);
+            }
             if let Some((roles, node)) = sub.strings(key, false) {
                 if roles.is_empty() {
                     sub.invalid(

@@ -59,6 +59,7 @@ mod unknown_stage;
 mod version_not_raised;
 mod waived;
 mod waiver_expired;
+mod waiver_expiring;
 mod waiver_unused;
 mod waiver_wrong_approver;
 pub mod codes {
@@ -96,6 +97,7 @@ pub mod codes {
     pub use super::version_not_raised::VERSION_NOT_RAISED;
     pub use super::waived::WAIVED;
     pub use super::waiver_expired::WAIVER_EXPIRED;
+    pub use super::waiver_expiring::WAIVER_EXPIRING;
     pub use super::waiver_unused::WAIVER_UNUSED;
     pub use super::waiver_wrong_approver::WAIVER_WRONG_APPROVER;
 }
@@ -121,6 +123,7 @@ pub const BUILTIN: &[&Check] = &[
     &conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS_CHECK,
     &signoff_mismatch::SIGNOFF_MISMATCH_CHECK,
     &waiver_expired::WAIVER_EXPIRED_CHECK,
+    &waiver_expiring::WAIVER_EXPIRING_CHECK,
     &waiver_unused::WAIVER_UNUSED_CHECK,
     &waived::WAIVED_CHECK,
     &escapes_repository::ESCAPES_REPOSITORY_CHECK,

@@ -49,6 +49,10 @@ pub enum Command {
     Waive(WaiveArgs),
     /// Explain what a rule checks, why, and how to fix a violation.
     Explain(ExplainArgs),
+    /// The launch board: every feature's stage, the gates its current and
+    /// next stage require and each role's state there, open findings,
+    /// waivers and the next action; totals per stage.
+    Status(StatusArgs),
     /// Scaffold policy.toml, the default policy pack and an example feature.
     Init,
     /// Manage the git pre-commit hook.
@@ -108,6 +112,32 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations) and a job summary.
     Github,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only features under these paths.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+    /// Write the board to FILE instead of standard output (replaced
+    /// atomically, never through a link).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table for the terminal (colour when standard output is one).
+    Table,
+    /// One JSON document: `features` and `totals`.
+    Json,
+    /// GitHub-flavoured Markdown, for a pull-request comment, a job summary
+    /// or a wiki page.
+    Markdown,
+    /// One self-contained HTML page with a chart of gates cleared per stage.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

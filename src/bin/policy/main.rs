@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => commands::sign::run(&cli, args),
         Command::Waive(args) => commands::waive::run(&cli, args),
         Command::Explain(args) => commands::explain::run(&cli, args),
+        Command::Status(args) => commands::status::run(&cli, args),
         Command::Init => commands::init::run(&cli),
         Command::Hook(args::HookCommand::Install) => commands::hook::install(),
         Command::Hook(args::HookCommand::Uninstall) => commands::hook::uninstall(),

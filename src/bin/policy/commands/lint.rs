@@ -130,7 +130,7 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
 
 /// Writes a report file atomically (a temporary file beside it, then a
 /// rename), never through a link.
-fn write_report(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write_report(path: &std::path::Path, text: &str) -> Result<(), Failure> {
     let absolute = std::env::current_dir()
         .map(|cwd| cwd.join(path))
         .unwrap_or_else(|_| path.to_path_buf());

@@ -7,4 +7,5 @@ pub mod init;
 pub mod lint;
 pub mod schema;
 pub mod sign;
+pub mod status;
 pub mod waive;

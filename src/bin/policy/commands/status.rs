@@ -1,0 +1,69 @@
+//! `policy status`: load the working tree, run the same check as `lint`,
+//! build the launch board, render it. Exit 0 with the board; 2 when the
+//! configuration or policies cannot be loaded (the errors are shown).
+
+use std::io::IsTerminal;
+
+use policy_lint::change::{self, Mode, Request};
+use policy_lint::engine;
+use policy_lint::report;
+use policy_lint::status::{self, render};
+
+use crate::args::{Cli, ColorChoice, StatusArgs, StatusFormat};
+use crate::commands::lint::write_report;
+use crate::{Failure, project, use_color};
+
+pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
+    let request = Request {
+        mode: Mode::Tree,
+        all: true,
+        run_dir: project::start_dir(cli)?,
+        config: cli.config.clone(),
+        paths: args.paths.clone(),
+        today: project::today(cli)?,
+        target_branch: None,
+    };
+    let loaded = change::load(&request).map_err(|e| Failure::usage(e.0))?;
+    let mut outcome = engine::check(&loaded.workspace, &loaded.settings);
+    outcome
+        .diagnostics
+        .extend(loaded.diagnostics.iter().cloned());
+    if outcome.has_config_errors() {
+        outcome.diagnostics.retain(|d| d.config);
+        policy_lint::diagnostic::sort(&mut outcome.diagnostics);
+        eprint!(
+            "{}",
+            report::human::render(&outcome, use_color(cli.color), 100)
+        );
+        return Err(Failure::usage(
+            "the configuration or the policies in force have errors (above): no board",
+        ));
+    }
+    let board = status::board(&loaded.workspace, &loaded.settings, &outcome);
+    let text = match args.format {
+        StatusFormat::Table => {
+            let color = match cli.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    args.output.is_none()
+                        && std::env::var_os("NO_COLOR").is_none()
+                        && std::io::stdout().is_terminal()
+                }
+            };
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(100);
+            render::table(&board, color, width)
+        }
+        StatusFormat::Json => render::json(&board),
+        StatusFormat::Markdown => render::markdown(&board),
+        StatusFormat::Html => render::html(&board),
+    };
+    match &args.output {
+        Some(path) => write_report(path, &text)?,
+        None => print!("{text}"),
+    }
+    Ok(0)
+}

@@ -1,0 +1,397 @@
+//! The launch board behind `policy status`: every feature with its stage,
+//! the gates its current and next stage require and each role's state
+//! there, its open findings, its waivers with days to expiry, and one next
+//! action in plain words; totals per stage (DESIGN §5).
+//!
+//! Built from a loaded workspace, the engine's gates
+//! ([`crate::engine::gates`]) and the outcome of the same check `lint`
+//! runs, so the board and the check never disagree. Renderers live in
+//! [`render`].
+
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnostic::Severity;
+use crate::engine::Outcome;
+use crate::engine::gates::{self, FeatureGates, Gate, GateState};
+use crate::model::workspace::{PolicySource, Workspace};
+use crate::settings::Settings;
+
+/// The whole board. Features are ordered by stage (the order of
+/// `taxonomy.stages`; unknown stages last), then id.
+#[derive(Clone, Debug, Serialize)]
+pub struct Board {
+    /// The date days to expiry are counted from (`--today`).
+    pub today: String,
+    /// `taxonomy.stages`, in order: the board's columns.
+    pub stages: Vec<String>,
+    pub features: Vec<FeatureStatus>,
+    /// Features per stage, every stage of the taxonomy included (zero when
+    /// none), in taxonomy order; a stage outside the taxonomy is counted
+    /// under its own name, after them.
+    pub totals: BTreeMap<String, usize>,
+    /// Where the policies in force came from.
+    pub policy_source: PolicySource,
+    /// `[waivers] warn_days`: waivers this close to expiry are flagged.
+    pub warn_days: i64,
+}
+
+/// One feature's row.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeatureStatus {
+    pub id: String,
+    /// The manifest, repository-relative.
+    pub path: String,
+    pub title: Option<String>,
+    pub stage: String,
+    pub risk_tier: Option<String>,
+    /// The computed risk score (DESIGN §2.8); `null` until `[risk.weights]`
+    /// scoring is configured and built.
+    pub risk_score: Option<f64>,
+    /// True when `lint` reports an error for the feature, or a role decided
+    /// `no-go` at one of its gates.
+    pub blocked: bool,
+    /// Gates of the current stage, then those the next stage adds.
+    pub gates: Vec<Gate>,
+    /// The stage the feature moves to next, if any.
+    pub next_stage: Option<String>,
+    /// Errors and warnings `lint` reports for the feature (waived findings,
+    /// which are notes, are left out).
+    pub findings: Vec<Finding>,
+    pub waivers: Vec<WaiverStatus>,
+    /// Safety debt (DESIGN §2.10): always empty until debt files are built.
+    pub debt: Vec<serde_json::Value>,
+    /// In a safety spike (DESIGN §2.9): always false until measurements are
+    /// built.
+    pub spike: bool,
+    /// The one thing to do next, in plain words.
+    pub next_action: String,
+}
+
+/// A finding, in short.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// A waiver naming the feature.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiverStatus {
+    pub rule: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
+    /// Days from today to `expires` (negative once expired; the waiver
+    /// still applies on day 0).
+    pub days_left: i64,
+    /// The waiver file, repository-relative.
+    pub path: String,
+}
+
+impl FeatureStatus {
+    /// Gates of the current stage that are open (a passing state, or a
+    /// live waiver), and how many there are.
+    pub fn current_gates_passed(&self) -> (usize, usize) {
+        let current: Vec<&Gate> = self
+            .gates
+            .iter()
+            .filter(|g| g.stage == self.stage)
+            .collect();
+        (current.iter().filter(|g| g.open()).count(), current.len())
+    }
+
+    /// Every gate of the current stage passes (true when there are none).
+    pub fn cleared(&self) -> bool {
+        let (passed, total) = self.current_gates_passed();
+        passed == total
+    }
+}
+
+/// Builds the board from a loaded workspace and the outcome of
+/// [`crate::engine::check`] on it.
+pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> Board {
+    let gates = gates::gates(workspace, settings);
+    let stages: Vec<String> = workspace.config.stage_names().map(str::to_string).collect();
+    let warn_days = workspace.config.waiver_warn_days;
+    let mut features: Vec<FeatureStatus> = workspace
+        .features
+        .iter()
+        .filter(|f| {
+            settings
+                .report_on
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&f.id))
+        })
+        .map(|feature| {
+            let text = |key: &str| {
+                feature
+                    .table
+                    .get(key)
+                    .and_then(|n| n.value.as_str())
+                    .map(str::to_string)
+            };
+            let feature_gates = gates.get(&feature.file.path).cloned().unwrap_or_default();
+            let findings: Vec<Finding> = outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.feature.as_deref() == Some(feature.id.as_str()))
+                .filter(|d| d.severity > Severity::Note)
+                .map(|d| Finding {
+                    code: d.code.clone(),
+                    severity: d.severity,
+                    message: d.message.clone(),
+                })
+                .collect();
+            let mut waivers: Vec<WaiverStatus> = workspace
+                .waivers
+                .iter()
+                .filter(|w| w.feature == feature.id)
+                .map(|w| WaiverStatus {
+                    rule: w.rule.clone(),
+                    expires: w.expires.to_string(),
+                    days_left: settings
+                        .today
+                        .until(w.expires)
+                        .map_or(0, |s| i64::from(s.get_days())),
+                    path: w.file.path.clone(),
+                })
+                .collect();
+            waivers.sort_by(|a, b| (a.days_left, &a.rule).cmp(&(b.days_left, &b.rule)));
+            let stage = feature.stage.clone().unwrap_or_default();
+            let FeatureGates {
+                current,
+                next_stage,
+                next,
+            } = feature_gates;
+            let blocked = findings.iter().any(|f| f.severity == Severity::Error)
+                || current
+                    .iter()
+                    .chain(&next)
+                    .any(|g| g.state == GateState::NoGo);
+            let next_action = next_action(
+                &current,
+                next_stage.as_deref(),
+                &next,
+                &findings,
+                &waivers,
+                warn_days,
+            );
+            FeatureStatus {
+                id: feature.id.clone(),
+                path: feature.file.path.clone(),
+                title: text("title"),
+                stage,
+                risk_tier: text("risk_tier"),
+                risk_score: None,
+                blocked,
+                gates: current.into_iter().chain(next).collect(),
+                next_stage,
+                findings,
+                waivers,
+                debt: Vec::new(),
+                spike: false,
+                next_action,
+            }
+        })
+        .collect();
+    let rank = |stage: &str| stages.iter().position(|s| s == stage).unwrap_or(usize::MAX);
+    features
+        .sort_by(|a, b| (rank(&a.stage), &a.id, &a.path).cmp(&(rank(&b.stage), &b.id, &b.path)));
+    let mut totals: BTreeMap<String, usize> = stages.iter().map(|s| (s.clone(), 0)).collect();
+    for feature in &features {
+        *totals.entry(feature.stage.clone()).or_default() += 1;
+    }
+    Board {
+        today: settings.today.to_string(),
+        stages,
+        features,
+        totals,
+        policy_source: workspace.policy_source,
+        warn_days,
+    }
+}
+
+/// Roles joined for a sentence: `a`, `a` and `b`, `a`, `b` and `c`.
+fn roles_phrase(roles: &[&str]) -> String {
+    let quoted: Vec<String> = roles.iter().map(|r| format!("`{r}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The one thing to do next. In order: a `no-go` to resolve, sign-offs the
+/// current stage is missing (stale ones first: they name what changed),
+/// other errors, a waiver about to expire, the next stage's sign-offs, and
+/// finally the move itself.
+fn next_action(
+    current: &[Gate],
+    next_stage: Option<&str>,
+    next: &[Gate],
+    findings: &[Finding],
+    waivers: &[WaiverStatus],
+    warn_days: i64,
+) -> String {
+    if let Some(gate) = current
+        .iter()
+        .chain(next)
+        .find(|g| g.state == GateState::NoGo)
+    {
+        return format!(
+            "`{}` decided no-go ({}): address their concerns, then ask for a new decision",
+            gate.role, gate.rule
+        );
+    }
+    let distinct = |gates: Vec<&'_ Gate>| -> Vec<Gate> {
+        let mut seen = std::collections::BTreeSet::new();
+        gates
+            .into_iter()
+            .filter(|g| seen.insert(g.role.clone()))
+            .cloned()
+            .collect()
+    };
+    let stale = distinct(
+        current
+            .iter()
+            .filter(|g| g.state == GateState::Stale && !g.open())
+            .collect(),
+    );
+    if let Some(first) = stale.first() {
+        let roles: Vec<&str> = stale.iter().map(|g| g.role.as_str()).collect();
+        return format!(
+            "{} to re-sign: {}",
+            roles_phrase(&roles),
+            first.detail.as_deref().unwrap_or("the feature changed")
+        );
+    }
+    let mut roles = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for gate in current.iter().filter(|g| !g.open()) {
+        if seen.insert(gate.role.as_str()) {
+            roles.push(gate.role.as_str());
+        }
+    }
+    if !roles.is_empty() {
+        let unverified: Vec<&Gate> = current
+            .iter()
+            .filter(|g| g.state == GateState::Unverified && !g.open())
+            .collect();
+        return match unverified.first() {
+            Some(gate) => format!(
+                "needs a go from {}; `{}`'s sign-off does not count: {}",
+                roles_phrase(&roles),
+                gate.role,
+                gate.detail
+                    .as_deref()
+                    .unwrap_or("its author is not verified")
+            ),
+            None => format!("needs a go from {}", roles_phrase(&roles)),
+        };
+    }
+    if let Some(error) = findings.iter().find(|f| f.severity == Severity::Error) {
+        return format!("fix {}: {}", error.code, error.message);
+    }
+    if let Some(waiver) = waivers
+        .iter()
+        .find(|w| w.days_left >= 0 && w.days_left < warn_days)
+    {
+        return format!(
+            "waiver of {} expires in {} day{}: fix the finding or renew the waiver",
+            waiver.rule,
+            waiver.days_left,
+            if waiver.days_left == 1 { "" } else { "s" }
+        );
+    }
+    let Some(next_stage) = next_stage else {
+        return "none: no stage follows on the way to launch".to_string();
+    };
+    let wanted: Vec<&str> = {
+        let mut seen = std::collections::BTreeSet::new();
+        next.iter()
+            .filter(|g| !g.open())
+            .map(|g| g.role.as_str())
+            .filter(|r| seen.insert(*r))
+            .collect()
+    };
+    if wanted.is_empty() {
+        format!("ready to move to `{next_stage}`")
+    } else {
+        format!(
+            "to reach `{next_stage}`: needs a go from {}",
+            roles_phrase(&wanted)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(role: &str, state: GateState, stage: &str, detail: Option<&str>) -> Gate {
+        Gate {
+            rule: "LG001".into(),
+            role: role.into(),
+            state,
+            stage: stage.into(),
+            detail: detail.map(str::to_string),
+            waived_by: None,
+        }
+    }
+
+    #[test]
+    fn next_action_names_what_changed_for_a_stale_gate() {
+        let current = [
+            gate("safety-researcher", GateState::Go, "cleared", None),
+            gate(
+                "legal-counsel",
+                GateState::Stale,
+                "cleared",
+                Some("`risk.residual` changed"),
+            ),
+        ];
+        assert_eq!(
+            next_action(&current, Some("launched"), &[], &[], &[], 14),
+            "`legal-counsel` to re-sign: `risk.residual` changed"
+        );
+    }
+
+    #[test]
+    fn next_action_lists_missing_roles_then_the_next_stage() {
+        let current = [
+            gate("policy-analyst", GateState::Missing, "cleared", None),
+            gate("legal-counsel", GateState::Missing, "cleared", None),
+        ];
+        assert_eq!(
+            next_action(&current, Some("launched"), &[], &[], &[], 14),
+            "needs a go from `policy-analyst` and `legal-counsel`"
+        );
+        let next = [gate("srb", GateState::Missing, "launched", None)];
+        assert_eq!(
+            next_action(&[], Some("launched"), &next, &[], &[], 14),
+            "to reach `launched`: needs a go from `srb`"
+        );
+        assert_eq!(
+            next_action(&[], Some("launched"), &[], &[], &[], 14),
+            "ready to move to `launched`"
+        );
+        assert_eq!(
+            next_action(&[], None, &[], &[], &[], 14),
+            "none: no stage follows on the way to launch"
+        );
+    }
+
+    #[test]
+    fn a_no_go_comes_first() {
+        let current = [gate("policy-analyst", GateState::Missing, "cleared", None)];
+        let next = [gate("srb", GateState::NoGo, "launched", None)];
+        assert!(
+            next_action(&current, Some("launched"), &next, &[], &[], 14)
+                .starts_with("`srb` decided no-go")
+        );
+    }
+}
