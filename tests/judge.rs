@@ -1448,6 +1448,17 @@ fn the_fetch_hint_for_an_unknown_remote_base_is_runnable() {
     let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "origin/main"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("`git fetch origin main`"), "{stderr}");
+    // A plain branch name is fetched as a remote-tracking branch, which is
+    // then the name to pass; a tag is fetched as a tag.
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "release"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`git fetch origin release`, then pass `origin/release`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "refs/tags/v2.0.0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`git fetch origin tag v2.0.0`"), "{stderr}");
 }
 
 /// The hook is quiet when a commit is clean, ends a blocked commit with one

@@ -817,7 +817,10 @@ assert = "feature.owner != ''"
         run.outcome.diagnostics[1].help.as_deref(),
         Some("did you mean `feature.stage`?")
     );
-    assert_eq!(run.outcome.diagnostics[1].severity, diagnostic::Severity::Error);
+    assert_eq!(
+        run.outcome.diagnostics[1].severity,
+        diagnostic::Severity::Error
+    );
     insta::assert_snapshot!(run.text);
 }
 
@@ -1530,6 +1533,104 @@ members = ["dana@example.com"]
 [roles.srb]
 members = ["chair@example.com"]
 "#;
+
+/// Regression: a sign-off that does not count was reported like a stale
+/// one. Each reason is worded as itself (an author outside the role, a
+/// signature that does not verify, the feature's own author approving it),
+/// and a `require_signoffs` rule's own `message` leads its findings.
+#[test]
+fn a_signoff_that_does_not_count_says_why_under_the_rules_message() {
+    let gate = r#"[policy]
+id = "gate"
+version = "1.0.0"
+title = "Gate"
+
+[[rules]]
+code = "GT001"
+title = "Cleared features have the panel's go"
+when = "feature.stage == 'cleared'"
+require_signoffs = ["safety-researcher", "policy-analyst", "legal-counsel"]
+message = "the SIA panel has not cleared this feature"
+"#;
+    let scenario = |require_signed: bool| {
+        let config = format!("{PANEL_ROLES}\n[signoff]\nrequire_signed = {require_signed}\n");
+        let dir = repo(&[
+            ("policy.toml", config.as_str()),
+            ("policies/gate.toml", gate),
+            (
+                "features/chat-memory/feature.toml",
+                "id = \"chat-memory\"\nstage = \"cleared\"\n",
+            ),
+        ]);
+        for (role, signer) in [
+            ("safety-researcher", "ana@example.com"),
+            ("policy-analyst", "lee@example.com"),
+            ("legal-counsel", "dana@example.com"),
+        ] {
+            sign_with(
+                dir.path(),
+                "chat-memory",
+                role,
+                &format!("signer = \"{signer}\"\ndecision = \"go\"\ndate = 2026-11-20\n"),
+            );
+        }
+        let run = run_with(dir.path(), |workspace| {
+            let author = |email: &str, signature| Author {
+                email: email.into(),
+                source: "commit 1a2b3c4d5e (\"Sign off chat memory\")".into(),
+                signature,
+            };
+            let unsigned =
+                || require_signed.then_some(policy_lint::model::allowed_signers::Verdict::Unsigned);
+            let signoffs = "features/chat-memory/signoffs";
+            workspace.history.authors.insert(
+                format!("{signoffs}/legal-counsel.toml"),
+                vec![author("intern@example.com", unsigned())],
+            );
+            workspace.history.authors.insert(
+                format!("{signoffs}/policy-analyst.toml"),
+                vec![author("lee@example.com", unsigned())],
+            );
+            workspace.history.authors.insert(
+                format!("{signoffs}/safety-researcher.toml"),
+                vec![author("ana@example.com", unsigned())],
+            );
+            // lee wrote the manifest being approved.
+            workspace.history.content_authors.insert(
+                "features/chat-memory/feature.toml".into(),
+                vec!["lee@example.com".into()],
+            );
+        });
+        let messages: Vec<String> = run
+            .outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "GT001")
+            .map(|d| d.message.clone())
+            .collect();
+        (run, messages)
+    };
+    let (run, messages) = scenario(false);
+    assert_eq!(
+        messages,
+        [
+            "the SIA panel has not cleared this feature: sign-off from `legal-counsel` does not count: intern@example.com, who is not a member of `legal-counsel`, wrote it in commit 1a2b3c4d5e (\"Sign off chat memory\")",
+            "the SIA panel has not cleared this feature: sign-off from `policy-analyst` does not count: lee@example.com wrote the feature's current content",
+        ],
+        "{}",
+        run.text
+    );
+    assert!(!run.text.contains("stale"), "{}", run.text);
+    insta::assert_snapshot!(run.text);
+    let (run, messages) = scenario(true);
+    assert!(
+        messages.iter().any(|m| m.ends_with(
+            "sign-off from `safety-researcher` does not count: its signature does not verify: commit 1a2b3c4d5e (\"Sign off chat memory\") is not signed"
+        )),
+        "{}",
+        run.text
+    );
+}
 
 #[test]
 fn pl028_signoff_committed_by_someone_outside_the_role() {

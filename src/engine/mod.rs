@@ -1400,7 +1400,7 @@ fn waiver_approvers(workspace: &Workspace, rule: &str) -> Option<Vec<String>> {
 fn apply_waivers(
     workspace: &Workspace,
     settings: &Settings,
-    unauthorised: &BTreeSet<String>,
+    unauthorised: &BTreeMap<String, String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     if workspace.waivers.is_empty() {
@@ -1455,7 +1455,7 @@ fn apply_waivers(
                 .feature(waiver.feature.clone()),
             );
         }
-        if unauthorised.contains(&waiver.file.path) {
+        if unauthorised.contains_key(&waiver.file.path) {
             // Reported as author-not-member; an unapproved waiver excuses nothing.
             continue;
         }
