@@ -217,8 +217,11 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         });
     }
     apply_lint_levels(workspace, &mut diagnostics);
+    let features_total = workspace.feature_dirs.len().max(workspace.features.len());
     let features_checked = match &settings.report_on {
-        None => workspace.features.len(),
+        // Every manifest found was checked, those that could not be parsed
+        // too (their errors are the findings).
+        None => features_total,
         Some(ids) => {
             diagnostics.retain(|d| d.feature.as_ref().is_none_or(|f| ids.contains(f)));
             workspace
@@ -232,7 +235,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     Outcome {
         diagnostics,
         features_checked,
-        features_total: workspace.feature_dirs.len().max(workspace.features.len()),
+        features_total,
         policy_source: workspace.policy_source,
         authorship_unverified: workspace.config.verify_authors
             && !workspace.config.require_signed
