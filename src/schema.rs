@@ -389,14 +389,27 @@ pub struct Rule {
     /// Absent means always. Variables: feature, base, signoffs, playbooks,
     /// today.
     pub when: Option<String>,
-    /// A CEL condition every feature the rule applies to must satisfy.
+    /// A CEL expression giving a map or a list (e.g. `feature.metrics`):
+    /// `filter` and `assert` then run once per entry, with the entry bound
+    /// as `key` (a map's key, a list's index) and `value`, and each failing
+    /// entry is its own finding, at the entry (or at `at` inside it) and
+    /// named in the message. `when` still gates the rule once per feature.
+    pub each: Option<String>,
+    /// With `each`: a CEL condition on `key` and `value` choosing the
+    /// entries `assert` checks (absent: every entry).
+    pub filter: Option<String>,
+    /// A CEL condition every feature the rule applies to must satisfy (with
+    /// `each`: every entry, as `key` and `value`).
     pub assert: Option<String>,
     /// Roles that must each have a fresh `go` (or `conditional`) sign-off.
     pub require_signoffs: Option<Vec<String>>,
     /// The manifest field a violation points at, as a dotted path
-    /// (`monitoring.toxicity`).
+    /// (`monitoring.toxicity`); with `each`, relative to the entry
+    /// (`measured` for `metrics.<key>.measured`).
     pub at: Option<String>,
-    /// The violation's message (default: the title).
+    /// The violation's message (default: the title), also for missing or
+    /// stale sign-offs. With `each`, `{key}` is replaced by the entry's key;
+    /// without `{key}` the entry is named before the message.
     pub message: Option<String>,
     /// How to fix a violation.
     pub help: Option<String>,

@@ -228,7 +228,7 @@ fn clean_repository_exits_0() {
     let output = run(repo.policy().args(["lint", "--deny", "warnings"]), 0);
     assert!(output.stdout.is_empty(), "human output goes to stderr");
     assert!(
-        stderr(&output).starts_with("0 errors, 0 warnings in 0 of 1 feature"),
+        stderr(&output).starts_with("no errors or warnings (checked 1 feature)"),
         "{}",
         stderr(&output)
     );
@@ -242,7 +242,7 @@ fn error_violation_exits_1() {
     let text = stderr(&output);
     assert!(text.contains("LG001"), "{text}");
     assert!(
-        text.contains("3 errors, 0 warnings in 1 of 1 feature"),
+        text.contains("3 errors in 1 feature (checked 1 feature)"),
         "{text}"
     );
 }

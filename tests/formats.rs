@@ -288,6 +288,71 @@ fn fingerprints_survive_a_line_inserted_above_the_finding() {
     }
 }
 
+/// A rule over a collection (`each`) is one finding per failing entry in
+/// the machine formats too: two failing metrics are two results, each on
+/// its own line, named, and with its own fingerprint.
+#[test]
+fn a_rule_over_a_collection_gives_one_result_per_failing_entry() {
+    let home = TempDir::new().unwrap();
+    let repo = TempDir::new().unwrap();
+    std::fs::create_dir_all(repo.path().join("features/summaries")).unwrap();
+    std::fs::write(
+        repo.path().join("features/summaries/feature.toml"),
+        concat!(
+            "id = \"summaries\"\nstage = \"review\"\nrisk_tier = \"low\"\n",
+            "[hypothesis]\nstatement = \"Faithful summaries\"\n",
+            "[metrics.alpha]\nmeasured = 0.5\ntarget = 0.9\n",
+            "[metrics.beta]\nmeasured = 0.95\ntarget = 0.9\n",
+            "[metrics.gamma]\nmeasured = 0.5\ntarget = 0.9\n",
+            "[risk]\nevasion_potential = 1\nsystemic_amplification = 1\nresidual = \"low\"\n",
+        ),
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let output = policy_in(repo.path(), home.path())
+            .args(["lint", "--format", format])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let found: Vec<(String, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "HYP001")
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap().to_string(),
+                d["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "metric `alpha` is unmeasured or measured below its target".to_string(),
+                7
+            ),
+            (
+                "metric `gamma` is unmeasured or measured below its target".to_string(),
+                13
+            ),
+        ]
+    );
+    let log = assert_valid_sarif(&run("sarif"));
+    let fingerprints: Vec<&str> = results(&log)
+        .iter()
+        .filter(|r| r["ruleId"] == "HYP001")
+        .map(fingerprint)
+        .collect();
+    assert_eq!(fingerprints.len(), 2);
+    assert_ne!(fingerprints[0], fingerprints[1]);
+}
+
 #[test]
 fn sarif_names_built_in_pack_files_by_their_own_base() {
     let home = TempDir::new().unwrap();
@@ -534,7 +599,9 @@ fn github_actions_defaults_to_github_and_appends_the_step_summary() {
     assert!(markdown.contains(
         "| error | PL006 | `fixtures/example/features/health-coach/feature.toml:6:33` |"
     ));
-    assert!(markdown.contains("**4 errors, 1 warning, 1 note in 4 of 6 features**"));
+    assert!(
+        markdown.contains("**4 errors, 1 warning in 4 features, 1 note (checked all 6 features)**")
+    );
 
     // A second run appends again; an explicit format wins over the default.
     let output = policy_in(&crate_dir(), home.path())
@@ -642,15 +709,16 @@ fn the_examples_expected_findings_are_current() {
             message
         ));
     }
-    let summary = &document["summary"];
-    block.push_str(&format!(
-        "\n{} errors, {} warnings, {} notes in {} of {} features; exit code 1.\n",
-        summary["errors"],
-        summary["warnings"],
-        summary["notes"],
-        summary["features_with_findings"],
-        summary["features_checked"]
-    ));
+    // The summary line exactly as the human output ends.
+    let human = policy_in(&crate_dir(), home.path())
+        .args(["-C", "fixtures/example", "lint", "--today", TODAY])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(human.stderr).unwrap();
+    let summary = stderr.lines().last().unwrap_or_default();
+    block.push_str(&format!("\n`{summary}`; exit code 1.\n"));
     let path = crate_dir().join("fixtures/example/EXPECTED.md");
     let text = std::fs::read_to_string(&path).unwrap();
     let (before, rest) = text.split_once(START).expect("the start marker");

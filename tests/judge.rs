@@ -564,7 +564,10 @@ fn assert_judged_by_base_config(lint: &Lint, how: &str) {
         serde_json::json!(0),
         "{how}: `0 of 0 features` is a silent pass: {lint:#?}"
     );
-    assert!(!lint.stderr.contains("0 of 0 features"), "{how}: {lint:#?}");
+    assert!(
+        !lint.stderr.contains("no feature manifests found"),
+        "{how}: {lint:#?}"
+    );
 }
 
 #[test]
@@ -1448,6 +1451,17 @@ fn the_fetch_hint_for_an_unknown_remote_base_is_runnable() {
     let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "origin/main"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("`git fetch origin main`"), "{stderr}");
+    // A plain branch name is fetched as a remote-tracking branch, which is
+    // then the name to pass; a tag is fetched as a tag.
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "release"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`git fetch origin release`, then pass `origin/release`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = repo.policy_as(DEV, &["lint", "--base", "refs/tags/v2.0.0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`git fetch origin tag v2.0.0`"), "{stderr}");
 }
 
 /// The hook is quiet when a commit is clean, ends a blocked commit with one

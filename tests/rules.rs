@@ -757,6 +757,73 @@ toxicity = { max = 0.02 }
     insta::assert_snapshot!(run.text);
 }
 
+/// Regression: a typo in a rule's `when` gave one error per feature, each on
+/// the feature's `stage` line with the rule's feature-side help, and the
+/// useful did-you-mean came last as a warning. It is one error, in the
+/// policy; a field missing from one feature only is still that feature's.
+#[test]
+fn pl011_a_misspelt_field_in_when_is_one_error_in_the_policy_not_one_per_feature() {
+    let run = lint(&[
+        (
+            "policies/gate.toml",
+            r#"[policy]
+id = "gate"
+version = "1.0.0"
+title = "Gate"
+
+[[rules]]
+code = "GT001"
+title = "Reviewed features state a hypothesis"
+when = "feature.stagee == 'review'"
+assert = "has(feature.hypothesis)"
+help = "add a [hypothesis] table to the feature"
+
+[[rules]]
+code = "GT002"
+title = "Features name an owner"
+assert = "feature.owner != ''"
+"#,
+        ),
+        ("features/chat-memory/feature.toml", QUIET_FEATURE),
+        (
+            "features/smart-reply/feature.toml",
+            "id = \"smart-reply\"\nstage = \"review\"\nowner = \"pm@example.com\"\n",
+        ),
+    ]);
+    let found: Vec<(&str, Option<&str>, &str)> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.feature.as_deref(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "GT002",
+                Some("chat-memory"),
+                "Features name an owner: `feature.owner` is missing"
+            ),
+            (
+                "PL011",
+                None,
+                "no feature manifest has a field `stagee`: the expression cannot be evaluated"
+            ),
+        ],
+        "{}",
+        run.text
+    );
+    assert_eq!(
+        run.outcome.diagnostics[1].help.as_deref(),
+        Some("did you mean `feature.stage`?")
+    );
+    assert_eq!(
+        run.outcome.diagnostics[1].severity,
+        diagnostic::Severity::Error
+    );
+    insta::assert_snapshot!(run.text);
+}
+
 /// Regression: a field read after a `has()` guard on it was reported for
 /// every repository whose manifests lack it, including three times for the
 /// built-in pack's RT002 (`red_team`), which users cannot edit.
@@ -1495,6 +1562,104 @@ members = ["dana@example.com"]
 members = ["chair@example.com"]
 "#;
 
+/// Regression: a sign-off that does not count was reported like a stale
+/// one. Each reason is worded as itself (an author outside the role, a
+/// signature that does not verify, the feature's own author approving it),
+/// and a `require_signoffs` rule's own `message` leads its findings.
+#[test]
+fn a_signoff_that_does_not_count_says_why_under_the_rules_message() {
+    let gate = r#"[policy]
+id = "gate"
+version = "1.0.0"
+title = "Gate"
+
+[[rules]]
+code = "GT001"
+title = "Cleared features have the panel's go"
+when = "feature.stage == 'cleared'"
+require_signoffs = ["safety-researcher", "policy-analyst", "legal-counsel"]
+message = "the SIA panel has not cleared this feature"
+"#;
+    let scenario = |require_signed: bool| {
+        let config = format!("{PANEL_ROLES}\n[signoff]\nrequire_signed = {require_signed}\n");
+        let dir = repo(&[
+            ("policy.toml", config.as_str()),
+            ("policies/gate.toml", gate),
+            (
+                "features/chat-memory/feature.toml",
+                "id = \"chat-memory\"\nstage = \"cleared\"\n",
+            ),
+        ]);
+        for (role, signer) in [
+            ("safety-researcher", "ana@example.com"),
+            ("policy-analyst", "lee@example.com"),
+            ("legal-counsel", "dana@example.com"),
+        ] {
+            sign_with(
+                dir.path(),
+                "chat-memory",
+                role,
+                &format!("signer = \"{signer}\"\ndecision = \"go\"\ndate = 2026-11-20\n"),
+            );
+        }
+        let run = run_with(dir.path(), |workspace| {
+            let author = |email: &str, signature| Author {
+                email: email.into(),
+                source: "commit 1a2b3c4d5e (\"Sign off chat memory\")".into(),
+                signature,
+            };
+            let unsigned =
+                || require_signed.then_some(policy_lint::model::allowed_signers::Verdict::Unsigned);
+            let signoffs = "features/chat-memory/signoffs";
+            workspace.history.authors.insert(
+                format!("{signoffs}/legal-counsel.toml"),
+                vec![author("intern@example.com", unsigned())],
+            );
+            workspace.history.authors.insert(
+                format!("{signoffs}/policy-analyst.toml"),
+                vec![author("lee@example.com", unsigned())],
+            );
+            workspace.history.authors.insert(
+                format!("{signoffs}/safety-researcher.toml"),
+                vec![author("ana@example.com", unsigned())],
+            );
+            // lee wrote the manifest being approved.
+            workspace.history.content_authors.insert(
+                "features/chat-memory/feature.toml".into(),
+                vec!["lee@example.com".into()],
+            );
+        });
+        let messages: Vec<String> = run
+            .outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "GT001")
+            .map(|d| d.message.clone())
+            .collect();
+        (run, messages)
+    };
+    let (run, messages) = scenario(false);
+    assert_eq!(
+        messages,
+        [
+            "the SIA panel has not cleared this feature: sign-off from `legal-counsel` does not count: intern@example.com, who is not a member of `legal-counsel`, wrote it in commit 1a2b3c4d5e (\"Sign off chat memory\")",
+            "the SIA panel has not cleared this feature: sign-off from `policy-analyst` does not count: lee@example.com wrote the feature's current content",
+        ],
+        "{}",
+        run.text
+    );
+    assert!(!run.text.contains("stale"), "{}", run.text);
+    insta::assert_snapshot!(run.text);
+    let (run, messages) = scenario(true);
+    assert!(
+        messages.iter().any(|m| m.ends_with(
+            "sign-off from `safety-researcher` does not count: its signature does not verify: commit 1a2b3c4d5e (\"Sign off chat memory\") is not signed"
+        )),
+        "{}",
+        run.text
+    );
+}
+
 #[test]
 fn pl028_signoff_committed_by_someone_outside_the_role() {
     let dir = repo(&[
@@ -2090,6 +2255,307 @@ max_drop = 2.0
         ),
     )]);
     run.assert_fires("HYP002");
+    insta::assert_snapshot!(run.text);
+}
+
+/// Regression: HYP001 asserted over every metric at once and pointed at
+/// the first `[metrics.*]` table, whichever failed. With `each` the failing
+/// metric is the one underlined and named.
+#[test]
+fn hyp001_points_at_the_failing_metric_and_names_it() {
+    let run = lint(&[(
+        "features/meeting-summaries/feature.toml",
+        &in_review_with_metrics(
+            r#"[metrics.alpha]
+measured = 0.99
+target = 0.9
+
+[metrics.gamma]
+measured = 0.5
+target = 0.9
+"#,
+        ),
+    )]);
+    let found: Vec<_> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "HYP001")
+        .collect();
+    assert_eq!(found.len(), 1, "{}", run.text);
+    assert!(found[0].message.contains("`gamma`"), "{}", run.text);
+    let label = found[0].primary.as_ref().unwrap();
+    let line = label.file.text[..label.span.start].lines().count();
+    assert_eq!(
+        label.file.text.lines().nth(line - 1),
+        Some("measured = 0.5")
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn hyp001_each_failing_metric_is_its_own_finding() {
+    let run = lint(&[(
+        "features/meeting-summaries/feature.toml",
+        &in_review_with_metrics(
+            r#"[metrics.alpha]
+measured = 0.5
+target = 0.9
+
+[metrics.beta]
+baseline = 1.0
+
+[metrics.gamma]
+target = 0.9
+"#,
+        ),
+    )]);
+    let found: Vec<(&str, &str)> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "HYP001")
+        .map(|d| {
+            let label = d.primary.as_ref().unwrap();
+            (d.message.as_str(), &label.file.text[label.span.clone()])
+        })
+        .collect();
+    // alpha is measured below its target (at `measured`); gamma has no
+    // `measured` (at its table); beta has no target and is not checked.
+    assert_eq!(
+        found,
+        [
+            (
+                "metric `alpha` is unmeasured or measured below its target",
+                "0.5"
+            ),
+            (
+                "metric `gamma` is unmeasured or measured below its target",
+                "[metrics.gamma]"
+            ),
+        ],
+        "{}",
+        run.text
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+/// A policy of one rule over a collection, with `each`, `filter` and
+/// `assert` as given.
+fn each_policy(each: &str, filter: Option<&str>, assert: &str, at: Option<&str>) -> String {
+    let mut text = format!(
+        "[policy]\nid = \"inputs\"\nversion = \"1.0.0\"\ntitle = \"Inputs\"\n\n[[rules]]\ncode = \"IN001\"\ntitle = \"Every input is reviewed\"\neach = '{each}'\nassert = '{assert}'\n"
+    );
+    if let Some(filter) = filter {
+        text.push_str(&format!("filter = '{filter}'\n"));
+    }
+    if let Some(at) = at {
+        text.push_str(&format!("at = \"{at}\"\n"));
+    }
+    text
+}
+
+#[test]
+fn each_over_a_list_points_at_the_item_and_names_its_index() {
+    let run = lint(&[
+        (
+            "policies/inputs.toml",
+            &each_policy("feature.inputs", None, "value != \"files\"", None),
+        ),
+        (
+            "features/chat-memory/feature.toml",
+            &format!("{QUIET_FEATURE}inputs = [\"text\", \"files\", \"audio\"]\n"),
+        ),
+    ]);
+    let found: Vec<(&str, &str)> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "IN001")
+        .map(|d| {
+            let label = d.primary.as_ref().unwrap();
+            (d.message.as_str(), &label.file.text[label.span.clone()])
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("`inputs[1]`: Every input is reviewed", "\"files\"")],
+        "{}",
+        run.text
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn each_that_is_not_a_collection_is_a_violation_of_its_rule() {
+    let run = lint(&[
+        (
+            "policies/inputs.toml",
+            &each_policy("feature.stage", None, "value != \"x\"", None),
+        ),
+        ("features/chat-memory/feature.toml", QUIET_FEATURE),
+    ]);
+    let found: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "IN001")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        found,
+        ["Every input is reviewed: `each` must give a map or a list, got a string"],
+        "{}",
+        run.text
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn each_and_entry_errors_are_violations_that_name_the_entry() {
+    let run = lint(&[
+        (
+            "policies/inputs.toml",
+            &each_policy(
+                "feature.reviews",
+                Some("value.required"),
+                "value.reviewer != \"\"",
+                Some("reviewer"),
+            ),
+        ),
+        (
+            "features/chat-memory/feature.toml",
+            &format!(
+                "{QUIET_FEATURE}\n[reviews.legal]\nrequired = true\nreviewer = \"dana@example.com\"\n\n[reviews.privacy]\nrequired = true\n\n[reviews.brand]\nrequired = \"yes\"\n"
+            ),
+        ),
+        (
+            "features/other/feature.toml",
+            "id = \"other\"\nstage = \"concept\"\n",
+        ),
+    ]);
+    let found: Vec<(Option<&str>, &str)> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "IN001")
+        .map(|d| (d.feature.as_deref(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Some("chat-memory"),
+                "Every input is reviewed: `reviews.privacy` has no field `reviewer`"
+            ),
+            (
+                Some("chat-memory"),
+                "Every input is reviewed: `reviews.brand`: `filter` must be a boolean, got a string"
+            ),
+            (
+                Some("other"),
+                "Every input is reviewed: cannot evaluate `each`: `feature.reviews` is missing"
+            ),
+        ],
+        "{}",
+        run.text
+    );
+    insta::assert_snapshot!(run.text);
+}
+
+/// The budget counts every entry: a quadratic check of each of 3,000
+/// entries is not run.
+#[test]
+fn each_entry_counts_against_the_evaluation_budget() {
+    let tags: Vec<String> = (0..3000).map(|i| format!("\"t{i}\"")).collect();
+    let feature = format!("{QUIET_FEATURE}tags = [{}]\n", tags.join(", "));
+    let started = std::time::Instant::now();
+    let run = lint(&[
+        (
+            "policies/inputs.toml",
+            &each_policy(
+                "feature.tags",
+                None,
+                "feature.tags.all(a, a != value + \"x\")",
+                None,
+            ),
+        ),
+        ("features/chat-memory/feature.toml", feature.as_str()),
+    ]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let found: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "IN001")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{}", run.text);
+    assert!(
+        found[0].contains("exceeds the evaluation budget: 3000 entries"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn each_filter_and_entry_variables_are_checked_when_the_policy_loads() {
+    let run = lint(&[
+        (
+            "policies/inputs.toml",
+            r#"[policy]
+id = "inputs"
+version = "1.0.0"
+title = "Inputs"
+
+[[rules]]
+code = "IN001"
+title = "A filter without each"
+filter = "value.required"
+assert = "true"
+
+[[rules]]
+code = "IN002"
+title = "Each without assert"
+each = "feature.inputs"
+require_signoffs = ["srb"]
+
+[[rules]]
+code = "IN003"
+title = "The entry is not bound in when"
+when = "key == 'x'"
+each = "feature.inputs"
+assert = "value != ''"
+"#,
+        ),
+        (
+            "features/chat-memory/feature.toml",
+            &format!("{QUIET_FEATURE}inputs = [\"text\"]\n"),
+        ),
+    ]);
+    let found: Vec<(&str, &str)> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("PL"))
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "PL004",
+                "rule has `filter` but no `each` whose entries it filters"
+            ),
+            (
+                "PL004",
+                "rule has `each` but no `assert` to check each entry with"
+            ),
+            ("PL010", "unknown variable `key` in expression"),
+        ],
+        "{}",
+        run.text
+    );
+    assert!(run.outcome.has_config_errors());
     insta::assert_snapshot!(run.text);
 }
 

@@ -45,6 +45,10 @@ const SHORT_EXPRESSION_BYTES: usize = 512;
 /// The variables bound for every rule.
 pub const VARIABLES: &[&str] = &["feature", "base", "signoffs", "playbooks", "today"];
 
+/// The variables bound, besides [`VARIABLES`], in the `filter` and `assert`
+/// of a rule with `each`: the entry's key (a list's index) and its value.
+pub const ENTRY_VARIABLES: &[&str] = &["key", "value"];
+
 pub fn env() -> Arc<Env> {
     static ENV: OnceLock<Arc<Env>> = OnceLock::new();
     Arc::clone(ENV.get_or_init(|| Arc::new(Env::stdlib())))
@@ -91,6 +95,13 @@ pub struct Expression {
     pub comprehension_depth: u32,
     /// The longest list or map literal in it.
     pub largest_literal: usize,
+    /// It is evaluated per entry of a rule's `each`, with
+    /// [`ENTRY_VARIABLES`] bound.
+    pub per_entry: bool,
+    /// Field paths that no manifest has, one edit from one that exists, read
+    /// without a `has()` guard: a typo, already reported once against the
+    /// policy (set by the engine's static checks).
+    pub misspelt: Vec<Vec<String>>,
 }
 
 /// What the limits look at in a parsed expression.
@@ -195,6 +206,23 @@ impl Expression {
         file: &Arc<SourceFile>,
         source: &SpannedText,
     ) -> Result<Expression, CompileError> {
+        Self::compile_in(file, source, false)
+    }
+
+    /// Compiles a `filter` or `assert` of a rule with `each`: `key` and
+    /// `value` are variables too.
+    pub fn compile_per_entry(
+        file: &Arc<SourceFile>,
+        source: &SpannedText,
+    ) -> Result<Expression, CompileError> {
+        Self::compile_in(file, source, true)
+    }
+
+    fn compile_in(
+        file: &Arc<SourceFile>,
+        source: &SpannedText,
+        per_entry: bool,
+    ) -> Result<Expression, CompileError> {
         let start = content_start(&file.text, &source.span, &source.text);
         if source.text.len() > MAX_EXPRESSION_BYTES {
             return Err(CompileError {
@@ -259,6 +287,8 @@ impl Expression {
                     uses_playbooks: false,
                     comprehension_depth: shape.comprehensions as u32,
                     largest_literal: shape.largest_literal,
+                    per_entry,
+                    misspelt: Vec::new(),
                     program,
                 };
                 expression.analyse();
@@ -302,6 +332,16 @@ impl Expression {
         }
     }
 
+    /// The field path when the whole expression is `feature.a.b` (or
+    /// `feature['a']`): where its value is in the manifest.
+    pub fn feature_selection(&self) -> Option<Vec<String>> {
+        let (root, segments) = selection_chain(self.program.expression())?;
+        let is_feature =
+            matches!(&root.expr, Expr::Ident(name) if name == "feature" || name == ".feature");
+        let is_test = matches!(&self.program.expression().expr, Expr::Select(s) if s.test);
+        (is_feature && !is_test).then_some(segments)
+    }
+
     fn node_span(&self, expr: &IdedExpr) -> Option<(u32, u32)> {
         self.program.source_info().offset_for(expr.id)
     }
@@ -340,10 +380,9 @@ impl Expression {
                 if !scope.iter().any(|s| s == name) {
                     used.push(name.trim_start_matches('.').to_string());
                 }
-                if !VARIABLES.contains(&name.as_str())
-                    && !scope.iter().any(|s| s == name)
-                    && !name.starts_with('@')
-                {
+                let bound = VARIABLES.contains(&name.as_str())
+                    || (self.per_entry && ENTRY_VARIABLES.contains(&name.as_str()));
+                if !bound && !scope.iter().any(|s| s == name) && !name.starts_with('@') {
                     // The parser's token ranges end on the last character,
                     // inclusive.
                     let span = self

@@ -3,7 +3,7 @@
 //! owners' sign-offs, and sign-off and waiver files must have been written by
 //! members of their roles.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
@@ -14,25 +14,43 @@ use crate::model::signoff::Decision;
 use crate::model::workspace::{Author, Workspace};
 use crate::rules::codes;
 
-/// Paths of sign-off and waiver files whose content was written by someone
-/// who is not a member of the role they speak for, or whose authorship the
-/// history cannot establish in a change. They do not count as approvals.
-pub fn unauthorised(workspace: &Workspace) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// Sign-off and waiver files whose content was written by someone who is
+/// not a member of the role they speak for, by a commit whose signature
+/// does not verify, or whose authorship the history cannot establish in a
+/// change, each with why, worded to follow "does not count:". They do not
+/// count as approvals.
+pub fn unauthorised(workspace: &Workspace) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
     if !workspace.config.verify_authors {
         return out;
     }
     for (path, role, _) in authored_files(workspace) {
-        let authors = workspace.history.authors.get(path);
-        let unproven = |a: &Author| {
-            !workspace.config.is_member(role, &a.email)
-                || signature_problem(&workspace.config, role, a)
-                    .is_some_and(|(blocking, _)| blocking)
-        };
-        if authors.is_some_and(|a| a.iter().any(unproven))
-            || workspace.history.unaccounted.iter().any(|(p, _)| p == path)
+        let authors = workspace.history.authors.get(path).into_iter().flatten();
+        let mut why = None;
+        for author in authors {
+            if !workspace.config.is_member(role, &author.email) {
+                why = Some(format!(
+                    "{}, who is not a member of `{role}`, wrote it in {}",
+                    author.email, author.source
+                ));
+                break;
+            }
+            if let Some((true, problem)) = signature_problem(&workspace.config, role, author) {
+                why = Some(format!("its signature does not verify: {problem}"));
+                break;
+            }
+        }
+        if why.is_none()
+            && let Some((_, reason)) = workspace
+                .history
+                .unaccounted
+                .iter()
+                .find(|(p, _)| p == path)
         {
-            out.insert(path.to_string());
+            why = Some(format!("who wrote it cannot be established: {reason}"));
+        }
+        if let Some(why) = why {
+            out.insert(path.to_string(), why);
         }
     }
     out
@@ -650,9 +668,10 @@ fn require_signoffs(
             } else {
                 "a sign-off on its content, not on deleting it (`deletes = true`)".to_string()
             }),
-            Some(s) if unauthorised.contains(&s.file.path) => {
-                Some("a sign-off not committed by a member of the role".to_string())
-            }
+            Some(s) if unauthorised.contains_key(&s.file.path) => Some(format!(
+                "a sign-off that does not count ({})",
+                unauthorised[&s.file.path]
+            )),
             Some(s) if self_approved(workspace, s, &document.file.path).is_some() => Some(format!(
                 "a sign-off by {}, who wrote this change (`[signoff] no_self_approval`)",
                 self_approved(workspace, s, &document.file.path).unwrap_or_default()

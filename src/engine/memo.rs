@@ -99,16 +99,74 @@ impl<'a, 'm> Evaluation<'a, 'm> {
         self.run(expression)
     }
 
+    /// Runs a `filter` or `assert` of a rule with `each` for one entry:
+    /// the feature's variables plus `key` and `value`. Never remembered (the
+    /// result depends on the entry); the budget applies as to any
+    /// expression.
+    pub fn execute_for_entry(
+        &mut self,
+        expression: &Expression,
+        key: &Cel,
+        value: &Cel,
+    ) -> Result<Cel, ExecutionError> {
+        if expression.comprehension_depth > 0 {
+            self.within_budget(expression)?;
+        }
+        let build = &self.build;
+        let context = self.context.get_or_insert_with(build);
+        let mut scope = context.new_inner_scope();
+        scope.add_variable_from_value("key", key.clone());
+        scope.add_variable_from_value("value", value.clone());
+        expression.program.execute(&scope)
+    }
+
+    /// The budget of a rule with `each` over `entries` entries: each entry
+    /// counts, so the per-entry expressions may iterate at most
+    /// [`crate::engine::expr::MAX_ITERATIONS`] times over all entries
+    /// together (`entries` times the bound of their own comprehensions).
+    pub fn entries_within_budget(
+        &mut self,
+        entries: usize,
+        per_entry: &[&Expression],
+    ) -> Result<(), ExecutionError> {
+        use crate::engine::expr::MAX_ITERATIONS;
+        let depth = per_entry
+            .iter()
+            .map(|e| e.comprehension_depth)
+            .max()
+            .unwrap_or(0);
+        let literal = per_entry
+            .iter()
+            .map(|e| e.largest_literal)
+            .max()
+            .unwrap_or(0);
+        let reach = self.largest_in_reach().max(literal).max(64) as u64;
+        let bound = (entries as u64).saturating_mul(reach.saturating_pow(depth));
+        if bound > MAX_ITERATIONS {
+            return Err(ExecutionError::function_error(
+                "budget",
+                format!(
+                    "the rule exceeds the evaluation budget: {entries} entries, each checked by {depth} nested comprehension(s) over collections of up to {reach} items, could take {bound} iterations; the limit is {MAX_ITERATIONS} per rule and feature"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn largest_in_reach(&mut self) -> usize {
+        let (feature, base) = (self.feature, self.base);
+        *self.largest.get_or_insert_with(|| {
+            largest_collection(feature).max(base.map_or(0, largest_collection))
+        })
+    }
+
     /// The iteration budget (see [`crate::engine::expr::MAX_ITERATIONS`]):
     /// nested comprehensions could iterate the largest collection in reach
     /// to the power of their nesting. Over the budget, the expression is
     /// not run.
     fn within_budget(&mut self, expression: &Expression) -> Result<(), ExecutionError> {
         use crate::engine::expr::MAX_ITERATIONS;
-        let (feature, base) = (self.feature, self.base);
-        let largest = *self.largest.get_or_insert_with(|| {
-            largest_collection(feature).max(base.map_or(0, largest_collection))
-        });
+        let largest = self.largest_in_reach();
         // The playbooks and sign-off maps are small; literals are bounded by
         // the expression itself.
         let reach = largest.max(expression.largest_literal).max(64) as u64;

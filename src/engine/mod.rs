@@ -3,6 +3,7 @@
 //! waivers, and returns sorted diagnostics.
 
 pub mod compare;
+mod each;
 pub mod expr;
 mod fields;
 pub mod gates;
@@ -69,7 +70,19 @@ struct CompiledRule<'a> {
     policy: &'a Policy,
     rule: &'a Rule,
     when: Option<Expression>,
+    each: Option<Expression>,
+    filter: Option<Expression>,
     assert: Option<Expression>,
+}
+
+impl CompiledRule<'_> {
+    fn expressions(&self) -> impl Iterator<Item = &Expression> {
+        self.when
+            .iter()
+            .chain(self.each.iter())
+            .chain(self.filter.iter())
+            .chain(self.assert.iter())
+    }
 }
 
 /// Runs every check on a loaded workspace.
@@ -85,10 +98,9 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     history::check(workspace, &mut diagnostics);
     // Features touched only through a playbook get the playbook checks,
     // unless some rule reads the playbooks' versions.
-    let rules_read_playbooks = rules.iter().any(|r| {
-        r.when.as_ref().is_some_and(|e| e.uses_playbooks)
-            || r.assert.as_ref().is_some_and(|e| e.uses_playbooks)
-    });
+    let rules_read_playbooks = rules
+        .iter()
+        .any(|r| r.expressions().any(|e| e.uses_playbooks));
     let empty_set = BTreeSet::new();
     let playbook_only = if rules_read_playbooks {
         &empty_set
@@ -174,8 +186,11 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         });
     }
     apply_lint_levels(workspace, &mut diagnostics);
+    let features_total = workspace.feature_dirs.len().max(workspace.features.len());
     let features_checked = match &settings.report_on {
-        None => workspace.features.len(),
+        // Every manifest found was checked, those that could not be parsed
+        // too (their errors are the findings).
+        None => features_total,
         Some(ids) => {
             diagnostics.retain(|d| d.feature.as_ref().is_none_or(|f| ids.contains(f)));
             workspace
@@ -194,7 +209,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     Outcome {
         diagnostics,
         features_checked,
-        features_total: workspace.feature_dirs.len().max(workspace.features.len()),
+        features_total,
         policy_source: workspace.policy_source,
         authorship_unverified: workspace.config.verify_authors
             && !workspace.config.require_signed
@@ -464,11 +479,18 @@ fn compile_policy_list<'a>(
                     &mut config_errors,
                 );
             }
-            let mut compile = |source: &Option<crate::model::policy::SpannedText>| {
+            let per_entry = rule.each.is_some();
+            let mut compile = |source: &Option<crate::model::policy::SpannedText>,
+                               per_entry: bool| {
                 let source = source.as_ref()?;
-                match Expression::compile(&policy.file, source) {
-                    Ok(expression) => {
-                        static_checks(fields, &expression, &mut config_errors);
+                let compiled = if per_entry {
+                    Expression::compile_per_entry(&policy.file, source)
+                } else {
+                    Expression::compile(&policy.file, source)
+                };
+                match compiled {
+                    Ok(mut expression) => {
+                        static_checks(fields, &mut expression, &mut config_errors);
                         // An unknown variable is already a configuration
                         // error; running the rule would only repeat it as a
                         // run-time failure on every feature.
@@ -497,15 +519,21 @@ fn compile_policy_list<'a>(
                     }
                 }
             };
-            let when = compile(&rule.when);
-            let assert = compile(&rule.assert);
+            let when = compile(&rule.when, false);
+            let each = compile(&rule.each, false);
+            let filter = compile(&rule.filter, true);
+            let assert = compile(&rule.assert, per_entry);
             let broken = (rule.when.is_some() && when.is_none())
+                || (rule.each.is_some() && each.is_none())
+                || (rule.filter.is_some() && filter.is_none())
                 || (rule.assert.is_some() && assert.is_none());
             if !broken {
                 compiled.push(CompiledRule {
                     policy,
                     rule,
                     when,
+                    each,
+                    filter,
                     assert,
                 });
             }
@@ -544,14 +572,28 @@ fn unknown_role(
 }
 
 /// Checks done once per expression, before any feature is evaluated.
-fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec<Diagnostic>) {
+///
+/// A field no manifest has, one edit away from a field that exists, is a
+/// typo. Read without a `has()` guard it would fail the rule at run time
+/// for every feature that reaches it, each on the feature's own line: it
+/// is reported once here, as an error, and those run-time failures are not
+/// (see [`misspelt_in_policy`]). Behind a guard it only keeps the rule from
+/// ever firing: a warning.
+fn static_checks(fields: &FieldIndex<'_>, expression: &mut Expression, out: &mut Vec<Diagnostic>) {
     for (name, span) in &expression.unknown_variables {
-        let help = match suggest(name, expr::VARIABLES.iter().copied()) {
-            Some(s) => format!(
-                "did you mean `{s}`? Variables: {}",
+        let help = if expr::ENTRY_VARIABLES.contains(&name.as_str()) {
+            format!(
+                "`{name}` is bound only in the `filter` and `assert` of a rule with `each`; variables here: {}",
                 expr::VARIABLES.join(", ")
-            ),
-            None => format!("variables: {}", expr::VARIABLES.join(", ")),
+            )
+        } else {
+            match suggest(name, expr::VARIABLES.iter().copied()) {
+                Some(s) => format!(
+                    "did you mean `{s}`? Variables: {}",
+                    expr::VARIABLES.join(", ")
+                ),
+                None => format!("variables: {}", expr::VARIABLES.join(", ")),
+            }
         };
         out.push(
             Diagnostic::new(
@@ -563,6 +605,15 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec
             .help(help),
         );
     }
+    // A path counts as guarded when a `has()` in the expression tests it,
+    // or a prefix of it that ends at the misspelt segment.
+    let guarded = |segments: &[String]| {
+        expression
+            .feature_paths
+            .iter()
+            .any(|p| p.presence_test && p.segments.starts_with(segments))
+    };
+    let mut misspelt = Vec::new();
     for path in expr::maximal_paths(&expression.feature_paths) {
         let top = &path.segments[0];
         let known_top = CORE_FIELDS.contains(&top.as_str()) || fields.has(top);
@@ -573,37 +624,30 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec
                 .copied()
                 .chain(top_level.iter().map(String::as_str));
             let suggestion = suggest(top, candidates);
+            let is_guarded = guarded(&path.segments[..1]);
             // Absence is expected inside `has()`, and after a `has()` on
             // the same field elsewhere in the expression.
-            let guarded = expression
+            let guarded_anywhere = expression
                 .feature_paths
                 .iter()
                 .any(|p| p.presence_test && p.segments[0] == *top);
-            if suggestion.is_none() && guarded {
+            if suggestion.is_none() && guarded_anywhere {
                 continue;
             }
             let help = match suggestion {
                 Some(s) => format!("did you mean `feature.{s}`?"),
                 None => "no feature manifest has this field; check the spelling or guard it with `has()`".into(),
             };
-            out.push(
-                Diagnostic::new(
-                    codes::UNKNOWN_FEATURE_FIELD,
-                    Severity::Warning,
-                    format!("no feature manifest has a field `{top}`"),
-                )
-                .at(
-                    &expression.file,
-                    path.span.clone(),
-                    format!("`feature.{top}` is never defined"),
-                )
-                .help(help),
-            );
+            let typo = suggestion.is_some() && !is_guarded;
+            if typo {
+                misspelt.push(path.segments[..1].to_vec());
+            }
+            out.push(misspelt_field(expression, path, top, typo, help));
             continue;
         }
         // Nested fields: only flag a likely typo of a field that does exist.
         let mut prefix = top.clone();
-        for segment in &path.segments[1..] {
+        for (depth, segment) in path.segments.iter().enumerate().skip(1) {
             let full = format!("{prefix}.{segment}");
             if fields.has(&full) {
                 prefix = full;
@@ -615,23 +659,82 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &Expression, out: &mut Vec
                 continue;
             }
             if let Some(s) = suggest(segment, siblings.iter().map(String::as_str)) {
-                out.push(
-                    Diagnostic::new(
-                        codes::UNKNOWN_FEATURE_FIELD,
-                        Severity::Warning,
-                        format!("no feature manifest has a field `{full}`"),
-                    )
-                    .at(
-                        &expression.file,
-                        path.span.clone(),
-                        format!("`feature.{full}` is never defined"),
-                    )
-                    .help(format!("did you mean `feature.{prefix}.{s}`?")),
-                );
+                let typo = !guarded(&path.segments[..=depth]);
+                if typo {
+                    misspelt.push(path.segments[..=depth].to_vec());
+                }
+                let help = format!("did you mean `feature.{prefix}.{s}`?");
+                out.push(misspelt_field(expression, path, &full, typo, help));
             }
             break;
         }
     }
+    expression.misspelt = misspelt;
+}
+
+/// PL011 for `feature.<field>`: an error when the field is read unguarded
+/// (`typo`), so the rule cannot run; a warning otherwise.
+fn misspelt_field(
+    expression: &Expression,
+    path: &FieldPath,
+    field: &str,
+    typo: bool,
+    help: String,
+) -> Diagnostic {
+    let (severity, message) = if typo {
+        (
+            Severity::Error,
+            format!(
+                "no feature manifest has a field `{field}`: the expression cannot be evaluated"
+            ),
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!("no feature manifest has a field `{field}`"),
+        )
+    };
+    Diagnostic::new(codes::UNKNOWN_FEATURE_FIELD, severity, message)
+        .at(
+            &expression.file,
+            path.span.clone(),
+            format!("`feature.{field}` is never defined"),
+        )
+        .help(help)
+}
+
+/// A run-time failure that is only a misspelt field the policy already
+/// gets an error for (PL011, once, in the policy file): the same
+/// `no such key` for every feature would bury it. A failure on a field that
+/// is missing from this feature alone is still reported.
+fn misspelt_in_policy(feature: &Feature, expression: &Expression, error: &ExecutionError) -> bool {
+    let ExecutionError::NoSuchKey(key) = error else {
+        return false;
+    };
+    let key = key.as_str();
+    let lookup = |segments: &[String]| {
+        let mut table = feature.table.as_ref();
+        for (i, segment) in segments.iter().enumerate() {
+            let node = table.get(segment)?;
+            if i + 1 == segments.len() {
+                return Some(node);
+            }
+            table = node.value.as_table()?;
+        }
+        None
+    };
+    let is_misspelt = |segments: &[String]| expression.misspelt.iter().any(|m| m == segments);
+    let from_misspelt = expression.misspelt.iter().any(|m| {
+        m.last().is_some_and(|last| last == key)
+            && (m.len() == 1 || lookup(&m[..m.len() - 1]).is_some())
+    });
+    // Another path missing the same key in this feature is the feature's own problem.
+    let missing_elsewhere = expression.feature_paths.iter().any(|p| {
+        p.segments.iter().position(|s| s == key).is_some_and(|at| {
+            !is_misspelt(&p.segments[..=at]) && lookup(&p.segments[..=at]).is_none()
+        })
+    });
+    from_misspelt && !missing_elsewhere
 }
 
 /// `[lints]` in policy.toml: per-code levels, like ruff's and cargo-deny's.
@@ -710,7 +813,7 @@ fn key_typos(
         .extend(CORE_FIELDS.iter().map(|f| f.to_string()));
     let expressions = rules
         .iter()
-        .flat_map(|r| r.when.iter().chain(r.assert.iter()))
+        .flat_map(|r| r.expressions())
         .chain(applies_when.values());
     for expression in expressions {
         for path in &expression.feature_paths {
@@ -803,9 +906,9 @@ fn compile_playbooks(
             span: span.clone(),
         };
         match Expression::compile(&playbook.file, &source) {
-            Ok(expression) => {
+            Ok(mut expression) => {
                 let mut found = Vec::new();
-                static_checks(fields, &expression, &mut found);
+                static_checks(fields, &mut expression, &mut found);
                 out.extend(found);
                 compiled.insert(playbook.id.clone(), expression);
             }
@@ -961,7 +1064,9 @@ fn playbook_references(
                 );
             }
             Ok(_) => {}
-            Err(error) if repeats_a_schema_error(feature, expression, &error, cascades_quiet) => {}
+            Err(error)
+                if repeats_a_schema_error(feature, expression, &error, cascades_quiet)
+                    || misspelt_in_policy(feature, expression, &error) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, expression, &error);
                 out.push(
@@ -1007,6 +1112,12 @@ fn primary_span(
     {
         return entry;
     }
+    read_span(feature, expressions)
+}
+
+/// The most specific field the expressions read that exists in the
+/// manifest, else the stage line.
+fn read_span(feature: &Feature, expressions: &[&Expression]) -> std::ops::Range<usize> {
     let mut best: Option<(usize, std::ops::Range<usize>)> = None;
     for expression in expressions {
         for path in &expression.feature_paths {
@@ -1125,7 +1236,12 @@ fn evaluate_rule(
                 );
                 return;
             }
-            Err(error) if repeats_a_schema_error(feature, when, &error, cascades_quiet) => return,
+            Err(error)
+                if repeats_a_schema_error(feature, when, &error, cascades_quiet)
+                    || misspelt_in_policy(feature, when, &error) =>
+            {
+                return;
+            }
             Err(error) => {
                 let (message, span) = describe_error(feature, when, &error);
                 out.push(
@@ -1144,7 +1260,9 @@ fn evaluate_rule(
             }
         }
     }
-    if let Some(assert) = &compiled.assert {
+    if let Some(each) = &compiled.each {
+        each::evaluate(feature, compiled, each, evaluation, cascades_quiet, out);
+    } else if let Some(assert) = &compiled.assert {
         let mut expressions = vec![assert];
         expressions.extend(compiled.when.as_ref());
         match evaluation.execute(assert) {
@@ -1178,7 +1296,9 @@ fn evaluate_rule(
                     ),
                 );
             }
-            Err(error) if repeats_a_schema_error(feature, assert, &error, cascades_quiet) => {}
+            Err(error)
+                if repeats_a_schema_error(feature, assert, &error, cascades_quiet)
+                    || misspelt_in_policy(feature, assert, &error) => {}
             Err(error) => {
                 let (message, span) = describe_error(feature, assert, &error);
                 out.push(
@@ -1240,8 +1360,13 @@ fn evaluate_rule(
         };
         let Some(problem) = problem else { continue };
         let stage = feature.stage.as_deref().unwrap_or("?");
+        // The rule's own message says what is at stake; the problem says
+        // which sign-off is missing or why it does not count.
         let mut d = violation(
-            format!("{}: {problem}", rule.title),
+            format!(
+                "{}: {problem}",
+                rule.message.as_deref().unwrap_or(&rule.title)
+            ),
             feature.anchor_span(),
             format!("stage `{stage}` needs a go from `{}`", role.text),
         )
@@ -1355,7 +1480,7 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
 fn apply_waivers(
     workspace: &Workspace,
     settings: &Settings,
-    unauthorised: &BTreeSet<String>,
+    unauthorised: &BTreeMap<String, String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     if workspace.waivers.is_empty() {
@@ -1410,7 +1535,7 @@ fn apply_waivers(
                 .feature(waiver.feature.clone()),
             );
         }
-        if unauthorised.contains(&waiver.file.path) {
+        if unauthorised.contains_key(&waiver.file.path) {
             // Reported as author-not-member; an unapproved waiver excuses nothing.
             continue;
         }

@@ -214,7 +214,7 @@ fn common_checks(
 pub fn check(
     workspace: &Workspace,
     settings: &Settings,
-    unauthorised: &std::collections::BTreeSet<String>,
+    unauthorised: &BTreeMap<String, String>,
     skip: &std::collections::BTreeSet<String>,
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, BTreeMap<String, SignoffState>> {
@@ -251,7 +251,7 @@ pub fn check(
 fn feature_states(
     workspace: &Workspace,
     settings: &Settings,
-    unauthorised: &std::collections::BTreeSet<String>,
+    unauthorised: &BTreeMap<String, String>,
     feature: &Feature,
     signoffs: &[Signoff],
     out: &mut Vec<Diagnostic>,
@@ -376,8 +376,8 @@ fn feature_states(
                     )),
                 );
             }
-            let invalid = if unauthorised.contains(&signoff.file.path) {
-                Some("its author is not a member of the role".to_string())
+            let invalid = if let Some(why) = unauthorised.get(&signoff.file.path) {
+                Some(why.clone())
             } else if let Some(person) = wrote_content {
                 Some(format!("{person} wrote the feature's current content"))
             } else if signoff.date > settings.today {

@@ -53,6 +53,12 @@ pub struct Rule {
     pub title: String,
     pub severity: Severity,
     pub when: Option<SpannedText>,
+    /// A CEL expression giving a map or a list: `filter` and `assert` are
+    /// then evaluated once per entry, with the entry bound as `key` (a
+    /// map's key, a list's index) and `value`.
+    pub each: Option<SpannedText>,
+    /// With `each`: the entries `assert` applies to (absent: all of them).
+    pub filter: Option<SpannedText>,
     pub assert: Option<SpannedText>,
     pub require_signoffs: Vec<SpannedText>,
     pub at: Option<SpannedText>,
@@ -69,6 +75,12 @@ impl Rule {
         let mut facts = Vec::new();
         if let Some(when) = &self.when {
             facts.push(("Applies when", when.text.clone()));
+        }
+        if let Some(each) = &self.each {
+            facts.push(("For each entry (`key`, `value`) of", each.text.clone()));
+        }
+        if let Some(filter) = &self.filter {
+            facts.push(("Entries checked", filter.text.clone()));
         }
         if let Some(assert) = &self.assert {
             facts.push(("Asserts", assert.text.clone()));
@@ -105,6 +117,8 @@ pub(crate) const RULE_FIELDS: &[&str] = &[
     "title",
     "severity",
     "when",
+    "each",
+    "filter",
     "assert",
     "require_signoffs",
     "at",
@@ -237,6 +251,8 @@ fn parse_rule(
         })
     };
     let when = spanned(&mut fields, "when");
+    let each = spanned(&mut fields, "each");
+    let filter = spanned(&mut fields, "filter");
     let assert = spanned(&mut fields, "assert");
     let at = spanned(&mut fields, "at");
     let message = spanned(&mut fields, "message").map(|s| s.text);
@@ -267,12 +283,40 @@ fn parse_rule(
             ),
         );
     }
+    if let Some(each) = &each
+        && assert.is_none()
+    {
+        fields.push(
+            Diagnostic::new(
+                codes::SCHEMA,
+                Severity::Error,
+                "rule has `each` but no `assert` to check each entry with",
+            )
+            .at(file, each.span.clone(), "nothing is checked per entry")
+            .help("add `assert = \"<CEL expression over key and value>\"`, or remove `each`"),
+        );
+    }
+    if let Some(filter) = &filter
+        && each.is_none()
+    {
+        fields.push(
+            Diagnostic::new(
+                codes::SCHEMA,
+                Severity::Error,
+                "rule has `filter` but no `each` whose entries it filters",
+            )
+            .at(file, filter.span.clone(), "filters nothing")
+            .help("add `each = \"feature.<table or list>\"`, or move the condition into `when`"),
+        );
+    }
     let rule = code.map(|(code, code_span)| Rule {
         code,
         code_span,
         title,
         severity,
         when,
+        each,
+        filter,
         assert,
         require_signoffs,
         at,

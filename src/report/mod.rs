@@ -10,32 +10,50 @@ use crate::diagnostic::Severity;
 use crate::engine::Outcome;
 use crate::model::workspace::PolicySource;
 
-/// `2 errors, 1 warning in 3 of 41 features`, plus where the policies came
-/// from when they are the built-in pack.
+/// What was found and what was checked, in words a newcomer reads right:
+/// `1 error in 1 feature (checked 3 of 41 features)`,
+/// `no errors or warnings (checked all 6 features)`,
+/// `2 errors, 1 warning, 1 of them in 1 feature, 1 note (checked 1 feature)`,
+/// plus where the policies came from when they are the built-in pack.
+/// Counts that are zero are left out; notes (waived or pre-existing
+/// findings) are counted apart, after the features with findings.
 pub fn summary_line(outcome: &Outcome) -> String {
     let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut parts = vec![
-        count(outcome.count(Severity::Error), "error"),
-        count(outcome.count(Severity::Warning), "warning"),
-    ];
+    let errors = outcome.count(Severity::Error);
+    let warnings = outcome.count(Severity::Warning);
+    let findings = errors + warnings;
+    let mut line = match (errors, warnings) {
+        (0, 0) => "no errors or warnings".to_string(),
+        (e, 0) => count(e, "error"),
+        (0, w) => count(w, "warning"),
+        (e, w) => format!("{}, {}", count(e, "error"), count(w, "warning")),
+    };
+    let in_features = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity > Severity::Note && d.feature.is_some())
+        .count();
+    let features = count(outcome.features_with_findings(), "feature");
+    if in_features > 0 && in_features == findings {
+        line.push_str(&format!(" in {features}"));
+    } else if in_features > 0 {
+        line.push_str(&format!(", {in_features} of them in {features}"));
+    }
     let notes = outcome.count(Severity::Note);
     if notes > 0 {
-        parts.push(count(notes, "note"));
+        line.push_str(&format!(", {}", count(notes, "note")));
     }
-    let mut line = format!(
-        "{} in {} of {} feature{}",
-        parts.join(", "),
-        outcome.features_with_findings(),
-        outcome.features_checked,
-        if outcome.features_checked == 1 {
-            ""
-        } else {
-            "s"
-        }
-    );
-    if outcome.features_checked != outcome.features_total {
-        line.push_str(&format!(" ({} in the repository)", outcome.features_total));
-    }
+    let (checked, total) = (outcome.features_checked, outcome.features_total);
+    let scope = if total == 0 {
+        "no feature manifests found".to_string()
+    } else if checked == total && total == 1 {
+        "checked 1 feature".to_string()
+    } else if checked == total {
+        format!("checked all {total} features")
+    } else {
+        format!("checked {checked} of {}", count(total, "feature"))
+    };
+    line.push_str(&format!(" ({scope})"));
     if outcome.policy_source == PolicySource::BuiltIn {
         line.push_str("; no policies in this repository, checked against the built-in policy pack");
     }
@@ -135,5 +153,72 @@ mod tests {
         assert_eq!(code_span("a"), "`a`");
         assert_eq!(code_span("a `b` c"), "``a `b` c``");
         assert_eq!(code_span("`b`"), "`` `b` ``");
+    }
+
+    /// A finding's severity and feature.
+    type Finding<'a> = (Severity, Option<&'a str>);
+
+    fn outcome(findings: &[Finding<'_>], checked: usize, total: usize) -> Outcome {
+        let diagnostics = findings
+            .iter()
+            .map(|(severity, feature)| {
+                let d = crate::diagnostic::Diagnostic::new("X001", *severity, "m");
+                match feature {
+                    Some(id) => d.feature(*id),
+                    None => d,
+                }
+            })
+            .collect();
+        Outcome {
+            diagnostics,
+            features_checked: checked,
+            features_total: total,
+            policy_source: PolicySource::Repository,
+            authorship_unverified: false,
+        }
+    }
+
+    #[test]
+    fn the_summary_says_what_was_found_and_what_was_checked() {
+        use Severity::{Error, Note, Warning};
+        let cases: &[(&[Finding<'_>], usize, usize, &str)] = &[
+            (&[], 1, 1, "no errors or warnings (checked 1 feature)"),
+            (
+                &[],
+                0,
+                41,
+                "no errors or warnings (checked 0 of 41 features)",
+            ),
+            (
+                &[(Error, Some("a"))],
+                3,
+                41,
+                "1 error in 1 feature (checked 3 of 41 features)",
+            ),
+            (
+                &[(Error, Some("a")), (Warning, Some("b")), (Note, Some("c"))],
+                6,
+                6,
+                "1 error, 1 warning in 2 features, 1 note (checked all 6 features)",
+            ),
+            (
+                &[(Error, Some("a")), (Error, None)],
+                2,
+                2,
+                "2 errors, 1 of them in 1 feature (checked all 2 features)",
+            ),
+            (
+                &[(Error, None)],
+                0,
+                0,
+                "1 error (no feature manifests found)",
+            ),
+        ];
+        for (findings, checked, total, expected) in cases {
+            assert_eq!(
+                summary_line(&outcome(findings, *checked, *total)),
+                *expected
+            );
+        }
     }
 }

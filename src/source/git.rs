@@ -21,9 +21,19 @@ use tree::DirTrees;
 pub enum GitError {
     NotARepository,
     UnbornHead,
-    UnknownRef(String),
-    ShallowClone { base: String },
-    NoMergeBase { base: String, head: String },
+    /// A revision not in the object database: its name, and how to fetch
+    /// it (a command, and what to pass afterwards when that differs).
+    UnknownRef {
+        name: String,
+        fetch: String,
+    },
+    ShallowClone {
+        base: String,
+    },
+    NoMergeBase {
+        base: String,
+        head: String,
+    },
     Other(String),
 }
 
@@ -36,18 +46,8 @@ impl std::fmt::Display for GitError {
             GitError::UnbornHead => f.write_str(
                 "HEAD has no commits yet: make a first commit before checking a range, or lint the working tree without --base",
             ),
-            GitError::UnknownRef(name) => {
-                // `origin/main` is fetched as `git fetch origin main`.
-                let (remote, branch) = name
-                    .strip_prefix("refs/remotes/")
-                    .unwrap_or(name)
-                    .split_once('/')
-                    .filter(|(remote, _)| *remote == "origin" || *remote == "upstream")
-                    .unwrap_or(("origin", name.as_str()));
-                write!(
-                    f,
-                    "unknown revision `{name}`: check the name, or fetch it first (`git fetch {remote} {branch}`)"
-                )
+            GitError::UnknownRef { name, fetch } => {
+                write!(f, "unknown revision `{name}`: check the name, or fetch it first ({fetch})")
             }
             GitError::ShallowClone { base } => write!(
                 f,
@@ -63,6 +63,66 @@ impl std::fmt::Display for GitError {
             GitError::Other(message) => f.write_str(message),
         }
     }
+}
+
+fn unknown_ref(repo: &Repository, name: &str) -> GitError {
+    let remotes: Vec<String> = repo
+        .remotes()
+        .map(|list| {
+            (0..list.len())
+                .filter_map(|i| list.get(i).ok().flatten())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    GitError::UnknownRef {
+        name: name.to_string(),
+        fetch: fetch_hint(name, &remotes),
+    }
+}
+
+/// How to fetch revision `name` from a remote, for a repository with
+/// `remotes` configured: `origin/main` is `git fetch origin main`; a tag
+/// `git fetch origin tag v1.2.0`; a commit id `git fetch origin <id>`; a
+/// plain branch name is fetched as a remote-tracking branch, which is then
+/// the name to pass.
+pub fn fetch_hint(name: &str, remotes: &[String]) -> String {
+    let default_remote = if remotes.iter().any(|r| r == "origin") || remotes.is_empty() {
+        "origin"
+    } else {
+        remotes[0].as_str()
+    };
+    let known_remote = |remote: &str| {
+        remotes.iter().any(|r| r == remote) || (remotes.is_empty() && remote == "origin")
+    };
+    let bare = name.strip_prefix("refs/").unwrap_or(name);
+    if let Some(tag) = bare.strip_prefix("tags/") {
+        return format!("`git fetch {default_remote} tag {tag}`");
+    }
+    let tracking = bare.strip_prefix("remotes/").unwrap_or(bare);
+    if let Some((remote, branch)) = tracking.split_once('/')
+        && !branch.is_empty()
+        && (known_remote(remote) || bare.starts_with("remotes/"))
+    {
+        return format!("`git fetch {remote} {branch}`");
+    }
+    let branch = bare.strip_prefix("heads/").unwrap_or(bare);
+    let hex =
+        branch.len() >= 7 && branch.len() <= 40 && branch.chars().all(|c| c.is_ascii_hexdigit());
+    if hex {
+        return format!(
+            "`git fetch {default_remote} {branch}`, or the whole history: `git fetch --unshallow`, `fetch-depth: 0` in actions/checkout"
+        );
+    }
+    let looks_like_version = branch
+        .trim_start_matches('v')
+        .starts_with(|c: char| c.is_ascii_digit());
+    if looks_like_version {
+        return format!(
+            "`git fetch {default_remote} tag {branch}` for a tag; for a branch `git fetch {default_remote} {branch}`, then pass `{default_remote}/{branch}`"
+        );
+    }
+    format!("`git fetch {default_remote} {branch}`, then pass `{default_remote}/{branch}`")
 }
 
 impl From<git2::Error> for GitError {
@@ -351,12 +411,12 @@ impl Git {
                     base: name.to_string(),
                 }
             } else {
-                GitError::UnknownRef(name.to_string())
+                unknown_ref(&repo, name)
             }
         })?;
         let commit = object
             .peel_to_commit()
-            .map_err(|_| GitError::UnknownRef(name.to_string()))?;
+            .map_err(|_| unknown_ref(&repo, name))?;
         Ok(Revision(commit.id()))
     }
 
@@ -1074,5 +1134,45 @@ impl Snapshot for GitSnapshot {
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fetch_hint;
+
+    #[test]
+    fn fetch_hints_name_the_remote_and_the_branch_apart() {
+        let origin = ["origin".to_string()];
+        assert_eq!(
+            fetch_hint("origin/main", &origin),
+            "`git fetch origin main`"
+        );
+        assert_eq!(
+            fetch_hint("refs/remotes/origin/release/2.0", &origin),
+            "`git fetch origin release/2.0`"
+        );
+        assert_eq!(fetch_hint("origin/main", &[]), "`git fetch origin main`");
+        let fork = ["fork".to_string()];
+        assert_eq!(fetch_hint("fork/main", &fork), "`git fetch fork main`");
+        assert_eq!(
+            fetch_hint("main", &origin),
+            "`git fetch origin main`, then pass `origin/main`"
+        );
+        assert_eq!(
+            fetch_hint("feature/x", &origin),
+            "`git fetch origin feature/x`, then pass `origin/feature/x`"
+        );
+        assert_eq!(
+            fetch_hint("refs/tags/v1.2.0", &origin),
+            "`git fetch origin tag v1.2.0`"
+        );
+        assert!(
+            fetch_hint("v1.2.0", &origin).starts_with("`git fetch origin tag v1.2.0` for a tag")
+        );
+        assert!(
+            fetch_hint("1a2b3c4d5e", &origin)
+                .starts_with("`git fetch origin 1a2b3c4d5e`, or the whole history")
+        );
     }
 }
