@@ -174,6 +174,10 @@ pub struct SignArgs {
     /// A condition of a conditional decision (repeatable).
     #[arg(long = "condition", value_name = "TEXT")]
     pub conditions: Vec<String>,
+    /// Why: recorded as `reason` in the sign-off. Required with
+    /// `--decision no-go`, so the team learns what must change for a go.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// Sign a policy instead of a feature.
     #[arg(long)]
     pub policy: bool,
