@@ -314,8 +314,8 @@ fn explain_builtin_code() {
     let repo = Repo::new();
     let output = run(repo.policy().args(["explain", "PL001"]), 0);
     let text = stdout(&output);
-    assert!(text.starts_with("PL001 (invalid-toml)"), "{text}");
-    assert!(text.contains("## Fix"), "{text}");
+    assert!(text.starts_with("PL001: invalid-toml\n"), "{text}");
+    assert!(text.contains("\nFix\n"), "{text}");
 }
 
 #[test]
@@ -325,9 +325,9 @@ fn explain_pack_rule_code() {
     let output = run(repo.policy().args(["explain", "LG001"]), 0);
     let text = stdout(&output);
     assert!(text.starts_with("LG001: "), "{text}");
-    assert!(text.contains("Policy: launch-gate@"), "{text}");
+    assert!(text.contains("Defined by: policy `launch-gate@"), "{text}");
     assert!(
-        text.contains("safety-researcher, policy-analyst, legal-counsel"),
+        text.contains("`safety-researcher`, `policy-analyst`, `legal-counsel`"),
         "{text}"
     );
 }
@@ -338,7 +338,7 @@ fn explain_unknown_code_exits_2() {
     let output = run(repo.policy().args(["explain", "XYZ"]), 2);
     assert!(output.stdout.is_empty());
     assert!(
-        stderr(&output).contains("unknown code `XYZ`"),
+        stderr(&output).contains("no code matches `XYZ`"),
         "{}",
         stderr(&output)
     );
