@@ -223,18 +223,18 @@ pub struct FeatureManifest {
     pub title: Option<String>,
     /// Who owns the feature, usually an email address.
     pub owner: Option<String>,
-    /// Where the feature is in its life cycle: one of `taxonomy.stages` in
-    /// policy.toml. The defaults are concept, design, review, cleared,
-    /// launched, paused and retired.
+    #[schemars(description = taxonomy_description(
+        "Where the feature is in its life cycle: one of `taxonomy.stages` in policy.toml.",
+        crate::model::config::DEFAULT_STAGES,
+    ))]
     pub stage: String,
     /// How much harm the feature could do: low, medium, high or critical.
     /// Policies raise the bar with the tier.
     pub risk_tier: Option<RiskTier>,
-    /// The kinds of harm the feature could cause, each one of
-    /// `taxonomy.harm_categories` in policy.toml. The defaults are violence,
-    /// self-harm, malware, cyber, bio, chem, privacy, harassment, hate,
-    /// sexual-content, child-safety, misinformation, elections, fraud,
-    /// weapons and extremism.
+    #[schemars(description = taxonomy_description(
+        "The kinds of harm the feature could cause, each one of `taxonomy.harm_categories` in policy.toml.",
+        crate::model::config::DEFAULT_HARM_CATEGORIES,
+    ))]
     #[serde(default)]
     pub harm_categories: Vec<String>,
     /// The playbooks this feature followed, each written `id@version`
@@ -453,6 +453,9 @@ pub struct SignoffFile {
     /// What must happen before or after launch; required when the decision
     /// is conditional.
     pub conditions: Option<Vec<String>>,
+    /// Why the decision was taken; `policy sign` asks for one with a
+    /// `no-go`, so the team knows what must change. Not part of the digest.
+    pub reason: Option<String>,
     /// `true` when the sign-off approves deleting its subject (a policy),
     /// bound to the digest of the content deleted.
     pub deletes: Option<bool>,
@@ -610,6 +613,17 @@ pub struct ConfigTaxonomy {
     /// The harm categories a feature's `harm_categories` may list.
     #[serde(default = "default_harm_categories")]
     pub harm_categories: Vec<String>,
+}
+
+/// `lead` followed by "The defaults are a, b and c." from the constant the
+/// parser uses, so the text editors show cannot drift from the defaults.
+fn taxonomy_description(lead: &str, defaults: &[&str]) -> String {
+    let list = match defaults {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!("{lead} The defaults are {list}.")
 }
 
 fn default_stages() -> Vec<String> {

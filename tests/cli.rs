@@ -314,8 +314,8 @@ fn explain_builtin_code() {
     let repo = Repo::new();
     let output = run(repo.policy().args(["explain", "PL001"]), 0);
     let text = stdout(&output);
-    assert!(text.starts_with("PL001 (invalid-toml)"), "{text}");
-    assert!(text.contains("## Fix"), "{text}");
+    assert!(text.starts_with("PL001: invalid-toml\n"), "{text}");
+    assert!(text.contains("\nFix\n"), "{text}");
 }
 
 #[test]
@@ -325,9 +325,9 @@ fn explain_pack_rule_code() {
     let output = run(repo.policy().args(["explain", "LG001"]), 0);
     let text = stdout(&output);
     assert!(text.starts_with("LG001: "), "{text}");
-    assert!(text.contains("Policy: launch-gate@"), "{text}");
+    assert!(text.contains("Defined by: policy `launch-gate@"), "{text}");
     assert!(
-        text.contains("safety-researcher, policy-analyst, legal-counsel"),
+        text.contains("`safety-researcher`, `policy-analyst`, `legal-counsel`"),
         "{text}"
     );
 }
@@ -338,7 +338,7 @@ fn explain_unknown_code_exits_2() {
     let output = run(repo.policy().args(["explain", "XYZ"]), 2);
     assert!(output.stdout.is_empty());
     assert!(
-        stderr(&output).contains("unknown code `XYZ`"),
+        stderr(&output).contains("no code matches `XYZ`"),
         "{}",
         stderr(&output)
     );
@@ -567,16 +567,27 @@ fn init_creates_files_and_never_overwrites() {
     repo.write("policy.toml", edited);
     std::fs::remove_file(repo.root().join("features/example-feature/feature.toml")).unwrap();
 
+    // The example feature is not brought back: the repository is set up.
     let output = run(repo.policy().arg("init"), 0);
     let text = stderr(&output);
     assert!(
         text.contains("kept     policy.toml (already exists)"),
         "{text}"
     );
-    assert!(text.contains("1 file(s) created"), "{text}");
+    assert!(
+        text.contains("skipped  features/example-feature/feature.toml (policy.toml exists"),
+        "{text}"
+    );
+    assert!(text.contains("0 file(s) created"), "{text}");
+    assert!(
+        !repo
+            .root()
+            .join("features/example-feature/feature.toml")
+            .exists()
+    );
     assert_eq!(repo.read("policy.toml"), edited);
     for (path, bytes) in created.iter().zip(&before) {
-        if *path != "policy.toml" {
+        if !["policy.toml", "features/example-feature/feature.toml"].contains(path) {
             assert_eq!(&repo.read(path), bytes, "{path} changed");
         }
     }
@@ -647,6 +658,8 @@ fn sign_by_the_three_panel_roles_clears_lg001() {
             "dana@example.com",
             "--decision",
             "no-go",
+            "--reason",
+            "the DPIA is not done",
         ]),
         2,
     );
@@ -668,6 +681,8 @@ fn sign_by_the_three_panel_roles_clears_lg001() {
             "dana@example.com",
             "--decision",
             "no-go",
+            "--reason",
+            "the DPIA is not done",
             "--force",
         ])
         .assert()

@@ -173,20 +173,21 @@ impl Repo {
     /// Writes `role`'s `decision` on `feature` naming `signer`, as `email`
     /// (without committing).
     fn write_signoff(&self, feature: &str, role: &str, signer: &str, decision: &str, email: &str) {
-        let (code, _, stderr) = self.policy_as(
-            email,
-            &[
-                "sign",
-                feature,
-                "--role",
-                role,
-                "--signer",
-                signer,
-                "--decision",
-                decision,
-                "--force",
-            ],
-        );
+        let mut args = vec![
+            "sign",
+            feature,
+            "--role",
+            role,
+            "--signer",
+            signer,
+            "--decision",
+            decision,
+            "--force",
+        ];
+        if decision == "no-go" {
+            args.extend(["--reason", "not ready"]);
+        }
+        let (code, _, stderr) = self.policy_as(email, &args);
         assert_eq!(code, 0, "sign {feature} {role} as {email}: {stderr}");
     }
 

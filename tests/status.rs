@@ -85,20 +85,21 @@ impl Repo {
     }
 
     fn sign(&self, feature: &str, role: &str, email: &str, decision: &str) {
-        let (code, _, stderr) = self.policy(
+        let mut args = vec![
+            "sign",
+            feature,
+            "--role",
+            role,
+            "--signer",
             email,
-            &[
-                "sign",
-                feature,
-                "--role",
-                role,
-                "--signer",
-                email,
-                "--decision",
-                decision,
-                "--force",
-            ],
-        );
+            "--decision",
+            decision,
+            "--force",
+        ];
+        if decision == "no-go" {
+            args.extend(["--reason", "red-team findings are open"]);
+        }
+        let (code, _, stderr) = self.policy(email, &args);
         assert_eq!(code, 0, "sign {feature} as {role}: {stderr}");
         self.commit(email, &format!("{role} signs {feature}"));
     }

@@ -9,6 +9,7 @@ mod fields;
 pub mod gates;
 mod history;
 mod memo;
+mod playbook_demands;
 mod signoffs;
 pub mod values;
 
@@ -125,6 +126,14 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         .filter(|w| w.rule == codes::SCHEMA)
         .map(|w| w.feature.as_str())
         .collect();
+    let playbook_demands: Vec<(&str, Vec<String>)> = rules
+        .iter()
+        .filter_map(|compiled| {
+            let assert = compiled.rule.assert.as_ref()?;
+            let playbooks = playbook_demands::demanded_playbooks(&assert.text);
+            (!playbooks.is_empty()).then_some((compiled.rule.code.as_str(), playbooks))
+        })
+        .collect();
     let per_feature: Vec<Vec<Diagnostic>> = workspace
         .features
         .par_iter()
@@ -162,6 +171,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                     &mut out,
                 );
             }
+            playbook_demands::fold(&playbook_demands, &mut out);
             for d in &mut out {
                 d.feature.get_or_insert_with(|| feature.id.clone());
             }
@@ -556,7 +566,6 @@ fn unknown_role(
     if config.roles.contains_key(&role.text) {
         return;
     }
-    let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
     out.push(
         Diagnostic::new(
             codes::UNKNOWN_ROLE,
@@ -564,10 +573,7 @@ fn unknown_role(
             format!("{what} names unknown role `{}`", role.text),
         )
         .at(file, role.span.clone(), "not defined under [roles]")
-        .help(crate::model::feature::did_you_mean(
-            &role.text,
-            names.iter().copied(),
-        )),
+        .help(config.role_help(&role.text)),
     );
 }
 
@@ -1042,10 +1048,7 @@ fn playbook_references(
                     Diagnostic::new(
                         codes::PLAYBOOK_NOT_FOLLOWED,
                         Severity::Error,
-                        format!(
-                            "playbook `{}` applies to this feature but is not followed",
-                            playbook.id
-                        ),
+                        playbook_demands::not_followed_message(&playbook.id),
                     )
                     .at(
                         &feature.file,
@@ -1513,7 +1516,6 @@ fn apply_waivers(
             continue;
         }
         if !workspace.config.roles.contains_key(&waiver.approved_by) {
-            let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
             extra.push(
                 Diagnostic::new(
                     codes::UNKNOWN_ROLE,
@@ -1528,10 +1530,7 @@ fn apply_waivers(
                     waiver.approved_by_span.clone(),
                     "not defined under [roles]",
                 )
-                .help(crate::model::feature::did_you_mean(
-                    &waiver.approved_by,
-                    names.iter().copied(),
-                ))
+                .help(workspace.config.role_help(&waiver.approved_by))
                 .feature(waiver.feature.clone()),
             );
         }

@@ -133,7 +133,6 @@ fn common_checks(
     }
     match workspace.config.roles.get(&signoff.role) {
         None => {
-            let names: Vec<&str> = workspace.config.roles.keys().map(String::as_str).collect();
             out.push(
                 Diagnostic::new(
                     codes::UNKNOWN_ROLE,
@@ -141,10 +140,7 @@ fn common_checks(
                     format!("sign-off names unknown role `{}`", signoff.role),
                 )
                 .at(file, signoff.role_span.clone(), "not defined under [roles]")
-                .help(crate::model::feature::did_you_mean(
-                    &signoff.role,
-                    names.iter().copied(),
-                )),
+                .help(workspace.config.role_help(&signoff.role)),
             );
         }
         Some(role) if role.members.is_empty() => {

@@ -197,6 +197,43 @@ impl Config {
         self.harm_categories.iter().map(|s| s.value.as_str())
     }
 
+    /// The help of a finding that names `word`, a value missing from the
+    /// `taxonomy.<key>` list `names`: the closest valid value, the valid
+    /// values, and how to make `word` valid. When the list comes from the
+    /// defaults (no `[taxonomy] <key>` in a file), the help says to list
+    /// the defaults too, since a list in policy.toml replaces them.
+    pub fn taxonomy_help<'a>(
+        &self,
+        key: &str,
+        word: &str,
+        names: impl Iterator<Item = &'a str> + Clone,
+    ) -> String {
+        let from_file = match key {
+            "stages" => self.stages.first(),
+            _ => self.harm_categories.first(),
+        }
+        .is_some_and(|s| s.span.is_some());
+        let fix = if from_file {
+            format!("to accept `{word}`, add it to `taxonomy.{key}` in policy.toml")
+        } else {
+            format!(
+                "to accept `{word}`, list it with the valid values as `[taxonomy] {key}` in policy.toml (a list there replaces the defaults)"
+            )
+        };
+        format!(
+            "{}; {fix}",
+            crate::model::feature::did_you_mean(word, names)
+        )
+    }
+
+    /// The help of a finding that names `role`, which is not under `[roles]`.
+    pub fn role_help(&self, role: &str) -> String {
+        format!(
+            "{}; to accept `{role}`, define `[roles.{role}]` with its `members` in policy.toml",
+            crate::model::feature::did_you_mean(role, self.roles.keys().map(String::as_str))
+        )
+    }
+
     pub fn stage_span(&self, stage: &str) -> Option<Range<usize>> {
         self.stages
             .iter()
@@ -469,10 +506,7 @@ impl Config {
                             format!("`{what}` names unknown role `{}`", role.value),
                         )
                         .at(file, span.clone(), "not defined under [roles]")
-                        .help(crate::model::feature::did_you_mean(
-                            &role.value,
-                            known.iter().map(String::as_str),
-                        )),
+                        .help(config.role_help(&role.value)),
                     );
                 }
             }

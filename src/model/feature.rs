@@ -94,7 +94,7 @@ pub fn parse(
             format!("unknown stage `{stage}`"),
         )
         .at(file, node.clone(), "not in taxonomy.stages")
-        .help(did_you_mean(stage, config.stage_names()));
+        .help(config.taxonomy_help("stages", stage, config.stage_names()));
         if let Some(config_file) = &config.file
             && let Some(first) = config.stages.first().and_then(|s| s.span.clone())
         {
@@ -127,15 +127,32 @@ pub fn parse(
         for (category, node) in categories {
             harm_categories.push(category.to_string());
             if !config.harm_category_names().any(|c| c == category) {
-                fields.push(
-                    Diagnostic::new(
-                        codes::UNKNOWN_HARM_CATEGORY,
-                        Severity::Error,
-                        format!("unknown harm category `{category}`"),
-                    )
-                    .at(file, node.span.clone(), "not in taxonomy.harm_categories")
-                    .help(did_you_mean(category, config.harm_category_names())),
-                );
+                let mut diagnostic = Diagnostic::new(
+                    codes::UNKNOWN_HARM_CATEGORY,
+                    Severity::Error,
+                    format!("unknown harm category `{category}`"),
+                )
+                .at(file, node.span.clone(), "not in taxonomy.harm_categories")
+                .help(config.taxonomy_help(
+                    "harm_categories",
+                    category,
+                    config.harm_category_names(),
+                ));
+                if let Some(config_file) = &config.file
+                    && let Some(first) = config.harm_categories.first().and_then(|s| s.span.clone())
+                {
+                    let last = config
+                        .harm_categories
+                        .last()
+                        .and_then(|s| s.span.clone())
+                        .unwrap_or(first.clone());
+                    diagnostic = diagnostic.related(
+                        config_file,
+                        first.start..last.end,
+                        "harm categories are defined here",
+                    );
+                }
+                fields.push(diagnostic);
             }
         }
     }

@@ -51,6 +51,9 @@ pub struct Signoff {
     pub digest_span: Range<usize>,
     pub policy: Option<(String, Range<usize>)>,
     pub conditions: Vec<String>,
+    /// Why the decision was taken (`policy sign --reason`); `policy sign`
+    /// requires one for a `no-go`. Not part of any digest.
+    pub reason: Option<String>,
     /// `deletes = true`: the sign-off approves deleting its subject (a
     /// policy), bound to the digest of the content deleted.
     pub deletes: bool,
@@ -66,6 +69,7 @@ pub(crate) const SIGNOFF_FIELDS: &[&str] = &[
     "digest",
     "policy",
     "conditions",
+    "reason",
     "notes",
 ];
 
@@ -100,6 +104,9 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
         .string("policy", false)
         .map(|(s, n)| (s.to_string(), n.span.clone()));
     let _ = fields.string("notes", false);
+    let reason = fields
+        .string("reason", false)
+        .map(|(text, _)| text.to_string());
     let conditions = fields.strings("conditions", false);
     if decision == Some(Decision::Conditional)
         && conditions.as_ref().is_none_or(|(c, _)| c.is_empty())
@@ -142,6 +149,7 @@ pub fn parse_signoff(file: &Arc<SourceFile>) -> (Option<Signoff>, Vec<Diagnostic
                 digest_span: span(digest.1),
                 policy,
                 conditions,
+                reason,
                 deletes,
             })
         }

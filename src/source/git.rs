@@ -773,6 +773,43 @@ impl Git {
             .map_err(|e| ReadError::Io(e.message().to_string()))
     }
 
+    /// Whether some commit reachable from HEAD (at most `max_commits` of
+    /// them, newest first), or the index, holds an entry at `path`
+    /// (repository-relative, a file or a directory). An unborn branch has
+    /// no history: false unless the index has it.
+    pub fn ever_had_path(&self, path: &str, max_commits: usize) -> Result<bool, GitError> {
+        let repo = self.lock();
+        let in_index = repo.index().ok().is_some_and(|index| {
+            let prefix = format!("{}/", path.trim_end_matches('/'));
+            index.iter().any(|entry| {
+                let name = String::from_utf8_lossy(&entry.path);
+                name == path || name.starts_with(&prefix)
+            })
+        });
+        if in_index {
+            return Ok(true);
+        }
+        let head = match repo.head() {
+            Ok(head) => head.peel_to_commit()?.id(),
+            Err(e)
+                if e.code() == git2::ErrorCode::UnbornBranch
+                    || e.code() == git2::ErrorCode::NotFound =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut walk = repo.revwalk()?;
+        walk.push(head)?;
+        for oid in walk.take(max_commits) {
+            let commit = repo.find_commit(oid?)?;
+            if commit.tree()?.get_path(Path::new(path)).is_ok() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// True when this is a shallow clone (history cut off).
     pub fn is_shallow(&self) -> bool {
         self.lock().is_shallow()

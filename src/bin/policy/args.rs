@@ -63,8 +63,17 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff), e.g. `policy man > policy.1`.
-    Man,
+    /// Print the man page (roff): the full page, or one subcommand's, e.g.
+    /// `policy man > policy.1`, `policy man lint > policy-lint.1`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`lint`, `sign`, …); without it,
+    /// the full page with every subcommand.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +213,10 @@ pub struct SignArgs {
     /// A condition of a conditional decision (repeatable).
     #[arg(long = "condition", value_name = "TEXT")]
     pub conditions: Vec<String>,
+    /// Why: recorded as `reason` in the sign-off. Required with
+    /// `--decision no-go`, so the team learns what must change for a go.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// Sign a policy instead of a feature.
     #[arg(long)]
     pub policy: bool,
@@ -265,8 +278,13 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  policy explain PL017\n  policy explain stale-signoff\n  policy explain stale     # every code whose name or title mentions it"
+)]
 pub struct ExplainArgs {
-    /// A built-in code (PL004), a check name (schema) or a policy rule code (LG001).
-    /// Without one, lists every code.
-    pub code: Option<String>,
+    /// A built-in code (PL017), a check name (stale-signoff), a policy rule
+    /// code (RT001), or words of a name or title (stale). Without it, lists
+    /// every code.
+    #[arg(value_name = "CODE")]
+    pub query: Vec<String>,
 }

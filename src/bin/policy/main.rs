@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod markdown;
 mod project;
 mod write;
 
@@ -32,13 +33,18 @@ impl Failure {
     }
 }
 
+/// Whether human output on stderr is coloured.
 pub fn use_color(choice: ColorChoice) -> bool {
+    use_color_on(choice, std::io::stderr().is_terminal())
+}
+
+/// Whether output on a stream is coloured: `--color always`, or `auto`
+/// when the stream is a terminal and `NO_COLOR` is not set.
+pub fn use_color_on(choice: ColorChoice, terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && terminal,
     }
 }
 
@@ -66,7 +72,7 @@ fn main() -> ExitCode {
         Command::Hook(args::HookCommand::Uninstall) => commands::hook::uninstall(),
         Command::Schema(args) => commands::schema::run(args),
         Command::Completions(args) => commands::completions::completions(args),
-        Command::Man => commands::completions::man(),
+        Command::Man(args) => commands::completions::man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

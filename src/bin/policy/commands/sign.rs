@@ -33,11 +33,10 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     }
     let config = &project.settings.config;
     let Some(role) = config.roles.get(&args.role) else {
-        let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
         return Err(Failure::usage(format!(
             "unknown role `{}`: {}",
             args.role,
-            did_you_mean(&args.role, names.iter().copied())
+            config.role_help(&args.role)
         )));
     };
     let signer = match &args.signer {
@@ -211,11 +210,27 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
     let conditions: Vec<String> = if !args.conditions.is_empty() || args.decision.is_some() {
         args.conditions.clone()
     } else {
-        earlier.map(|s| s.conditions).unwrap_or_default()
+        earlier
+            .as_ref()
+            .map(|s| s.conditions.clone())
+            .unwrap_or_default()
     };
     if decision_arg == DecisionArg::Conditional && conditions.is_empty() {
         return Err(Failure::usage(
             "a conditional decision needs at least one --condition TEXT",
+        ));
+    }
+    let reason = match &args.reason {
+        Some(text) if text.trim().is_empty() => {
+            return Err(Failure::usage("--reason is empty; say why in a few words"));
+        }
+        Some(text) => Some(text.clone()),
+        None if args.decision.is_none() => earlier.as_ref().and_then(|s| s.reason.clone()),
+        None => None,
+    };
+    if decision_arg == DecisionArg::NoGo && reason.is_none() {
+        return Err(Failure::usage(
+            "a no-go decision needs --reason TEXT: say what blocks the launch and what must change for a go",
         ));
     }
     let today = project.settings.today;
@@ -251,6 +266,9 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
             array.push(condition.as_str());
         }
         doc["conditions"] = toml_edit::value(array);
+    }
+    if let Some(reason) = &reason {
+        doc["reason"] = toml_edit::value(reason.as_str());
     }
     write_new(&project.repo_root, &path, &doc.to_string(), args.force)?;
     let shown = path
