@@ -126,6 +126,19 @@ pub struct ChangedPath {
     pub new: Option<BlobId>,
 }
 
+/// One commit of a history walk (see [`Git::history`]).
+#[derive(Clone, Debug)]
+pub struct HistoryCommit {
+    pub revision: Revision,
+    /// The full commit id (40 hex digits).
+    pub id: String,
+    /// How many parents it has (2 or more: a merge).
+    pub parents: usize,
+    pub info: CommitInfo,
+    /// The paths whose content this commit introduces, sorted by path.
+    pub changes: Vec<ChangedPath>,
+}
+
 /// A commit that introduced content at a path (see [`Git::introductions`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Introduction {
@@ -640,6 +653,123 @@ impl Git {
             }
         }
         Ok(())
+    }
+
+    /// Every commit reachable from `from`, oldest first (parents before
+    /// children; among unrelated commits, older committer time first), each
+    /// with the paths under `bases` whose content it *introduces*: the
+    /// path's entry (object, or absence) differs from the path in **every**
+    /// parent. A merge that takes a file unchanged from one side reports
+    /// nothing for it (the commit on that side already did); a merge that
+    /// resolves a conflict, or adds content of its own, reports that path.
+    /// `old` is the path's object in the first parent. One tree diff per
+    /// parent, no per-file history.
+    ///
+    /// Errors: [`GitError::Other`] when the repository is a shallow
+    /// clone (its oldest commits would appear to add everything),
+    /// [`GitError::Other`] when an object cannot be read.
+    pub fn history(
+        &self,
+        from: Revision,
+        bases: &[String],
+    ) -> Result<Vec<HistoryCommit>, GitError> {
+        let repo = self.lock();
+        if repo.is_shallow() {
+            return Err(GitError::Other(
+                "this is a shallow clone: its oldest commits would appear to add every file, so the \
+                 history cannot be audited. Fetch the whole history (`git fetch --unshallow`; with \
+                 actions/checkout set `fetch-depth: 0`)"
+                    .into(),
+            ));
+        }
+        let mut walk = repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+        walk.push(from.0)?;
+        let enter = |dir: &str| under_bases(dir, bases);
+        let in_bases = |path: &str| {
+            bases
+                .iter()
+                .any(|b| b.is_empty() || path.starts_with(b.as_str()))
+        };
+        let mut out = Vec::new();
+        for oid in walk {
+            let commit = repo.find_commit(oid?)?;
+            let tree = commit.tree_id();
+            // Trees of past commits are not kept: the cache would otherwise
+            // grow with every commit walked.
+            let walked = tree::Cache::default();
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            let sides: Vec<Option<Oid>> = if parents.is_empty() {
+                vec![None]
+            } else {
+                parents
+                    .iter()
+                    .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
+                    .collect::<Result<_, _>>()?
+            };
+            let mut changes: BTreeMap<String, ChangedPath> = BTreeMap::new();
+            for (index, parent_tree) in sides.into_iter().enumerate() {
+                let mut differing: BTreeMap<String, ChangedPath> = BTreeMap::new();
+                tree::diff_with(
+                    &walked,
+                    &repo,
+                    parent_tree,
+                    Some(tree),
+                    "",
+                    &enter,
+                    &mut |path, old, new| {
+                        let blob = |side: tree::Side| {
+                            // Links and submodules are never read as
+                            // governed files.
+                            side.filter(|(_, mode)| {
+                                *mode != SUBMODULE_MODE && *mode != SYMLINK_MODE
+                            })
+                            .map(|(id, _)| BlobId(id))
+                        };
+                        if in_bases(&path) {
+                            differing.insert(
+                                path.clone(),
+                                ChangedPath {
+                                    path,
+                                    old: blob(old),
+                                    new: blob(new),
+                                },
+                            );
+                        }
+                    },
+                )?;
+                if index == 0 {
+                    changes = differing;
+                } else {
+                    changes.retain(|path, _| differing.contains_key(path));
+                }
+                if changes.is_empty() {
+                    break;
+                }
+            }
+            changes.retain(|_, change| change.old != change.new);
+            out.push(HistoryCommit {
+                revision: Revision(commit.id()),
+                id: commit.id().to_string(),
+                parents: parents.len(),
+                info: commit_info(&repo, &commit),
+                changes: changes.into_values().collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The files of a commit of a history walk. Unlike
+    /// [`Git::commit_snapshot`], the directories it reads are not kept for
+    /// the rest of the run: a walk visits thousands of commits.
+    pub fn history_snapshot(self: &Arc<Self>, revision: Revision) -> Result<GitSnapshot, GitError> {
+        let repo = self.lock();
+        let tree = repo.find_commit(revision.0)?.tree()?.id();
+        Ok(GitSnapshot {
+            git: Arc::clone(self),
+            trees: DirTrees::new(tree, &Arc::default()),
+            description: format!("commit {}", revision.short()),
+        })
     }
 
     /// The contents `paths` had in the history of `from`, newest first per

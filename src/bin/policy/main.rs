@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&cli, args),
         Command::Sign(args) => commands::sign::run(&cli, args),
         Command::Waive(args) => commands::waive::run(&cli, args),
+        Command::Audit(args) => commands::audit::run(&cli, args),
         Command::Explain(args) => commands::explain::run(&cli, args),
         Command::Init => commands::init::run(&cli),
         Command::Hook(args::HookCommand::Install) => commands::hook::install(),
