@@ -75,8 +75,8 @@ pub struct Audit {
     /// Commits walked (the whole history of HEAD).
     pub commits: usize,
     pub events: Vec<Event>,
-    /// One entry per quarter from the first to the last quarter with
-    /// anything counted, inside the window; oldest first.
+    /// One entry per quarter, from the first to the last quarter with an
+    /// event (or a waiver expiry) inside the window; oldest first.
     pub kpis: Vec<QuarterKpis>,
 }
 
@@ -932,6 +932,10 @@ fn kpis(
         let day = event_day(event);
         let time = seconds(event);
         let counted = in_window(event);
+        if counted {
+            // Every quarter with events is listed, even with nothing to count.
+            at_quarter(&mut quarters, quarter_of(day));
+        }
         match event.kind {
             Kind::Stage => {
                 let Some(feature) = &event.feature else {

@@ -123,6 +123,9 @@ fn describe(event: &Event) -> String {
             let decision = text(&event.decision);
             let mut line = match event.action {
                 Action::Added => format!("{role} signed **{decision}**"),
+                Action::Changed if event.previous == event.decision => {
+                    format!("{role} signed again **{decision}**")
+                }
                 Action::Changed => format!(
                     "{role} changed its sign-off {} → **{decision}**",
                     text(&event.previous)
