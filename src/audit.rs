@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use globset::GlobSet;
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use crate::diagnostic::SourceFile;
 use crate::model::allowed_signers::{AllowedSigners, Verdict, principal_matches};
@@ -313,10 +314,23 @@ pub fn audit(request: &Request) -> Result<Audit, AuditError> {
         configs: HashMap::new(),
         signers: HashMap::new(),
     };
-    let mut events = Vec::new();
+    let mut prepared = Vec::new();
     for commit in &commits {
-        walker.commit(commit, &mut events)?;
+        prepared.extend(walker.prepare(commit)?);
     }
+    // Reading and parsing the files is independent per change: spread it
+    // over threads, then keep history order.
+    let work: Vec<(&Prepared<'_>, &ChangedPath, &FileKind)> = prepared
+        .iter()
+        .flat_map(|p| p.classified.iter().map(move |(c, k)| (p, *c, k)))
+        .collect();
+    let mut events: Vec<Event> = work
+        .par_iter()
+        .map(|(prepared, change, kind)| walker.events(prepared, change, kind))
+        .collect::<Vec<Vec<Event>>>()
+        .into_iter()
+        .flatten()
+        .collect();
     let in_window = |event: &Event| {
         let day = event_day(event);
         request.since.is_none_or(|s| day >= s) && request.until.is_none_or(|u| day <= u)
@@ -434,6 +448,15 @@ struct Walker {
     signers: HashMap<Option<BlobId>, Arc<Result<AllowedSigners, String>>>,
 }
 
+/// A commit ready for its events: what they share, its judge, its files
+/// and its governed changes.
+struct Prepared<'c> {
+    common: Common<'c>,
+    judge: Arc<Judge>,
+    snapshot: GitSnapshot,
+    classified: Vec<(&'c ChangedPath, FileKind)>,
+}
+
 /// The event fields every event of one commit shares.
 struct Common<'c> {
     commit: &'c HistoryCommit,
@@ -479,9 +502,14 @@ fn action(change: &ChangedPath) -> Action {
 }
 
 impl Walker {
-    fn commit(&mut self, commit: &HistoryCommit, out: &mut Vec<Event>) -> Result<(), AuditError> {
+    /// The judge of one commit and its governed changes (sequential: the
+    /// configurations and allowed-signers files are cached by content).
+    fn prepare<'c>(
+        &mut self,
+        commit: &'c HistoryCommit,
+    ) -> Result<Option<Prepared<'c>>, AuditError> {
         if commit.changes.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let snapshot = self
             .git
@@ -498,30 +526,39 @@ impl Walker {
             }
         }
         if classified.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let signers = self.signers(&snapshot, &judge.config);
         let verdict = crate::change::signature_verdict(&commit.info, &signers);
-        let common = Common {
-            commit,
-            date: timestamp(commit.info.time),
-            signed: Signed::from_verdict(&verdict, &commit.info.email),
-        };
-        for (change, kind) in classified {
-            match kind {
-                FileKind::Config => {
-                    out.push(common.event(Kind::Config, action(change), &change.path));
-                }
-                FileKind::Signoff { feature_dir } => {
-                    out.push(self.signoff_event(&common, &judge, &snapshot, change, feature_dir));
-                }
-                FileKind::Waiver => out.push(self.waiver_event(&common, &judge, change)),
-                FileKind::Policy => out.push(self.policy_event(&common, change)),
-                FileKind::Manifest => self.manifest_events(&common, &judge, &snapshot, change, out),
-                FileKind::Debt => out.push(self.debt_event(&common, change)),
+        Ok(Some(Prepared {
+            common: Common {
+                commit,
+                date: timestamp(commit.info.time),
+                signed: Signed::from_verdict(&verdict, &commit.info.email),
+            },
+            judge,
+            snapshot,
+            classified,
+        }))
+    }
+
+    /// The events of one governed change (read-only: runs in parallel).
+    fn events(&self, prepared: &Prepared<'_>, change: &ChangedPath, kind: &FileKind) -> Vec<Event> {
+        let (common, judge, snapshot) = (&prepared.common, &*prepared.judge, &prepared.snapshot);
+        let mut out = Vec::new();
+        match kind {
+            FileKind::Config => {
+                out.push(common.event(Kind::Config, action(change), &change.path));
             }
+            FileKind::Signoff { feature_dir } => {
+                out.push(self.signoff_event(common, judge, snapshot, change, feature_dir.clone()));
+            }
+            FileKind::Waiver => out.push(self.waiver_event(common, judge, change)),
+            FileKind::Policy => out.push(self.policy_event(common, change)),
+            FileKind::Manifest => self.manifest_events(common, judge, snapshot, change, &mut out),
+            FileKind::Debt => out.push(self.debt_event(common, change)),
         }
-        Ok(())
+        out
     }
 
     /// The configuration of a commit, parsed once per distinct content.

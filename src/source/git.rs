@@ -214,7 +214,15 @@ pub struct Git {
     /// Directory listings by tree id, shared by every snapshot: the two
     /// sides of a change share most of their directories.
     listings: Arc<tree::Cache>,
+    /// Directory listings of a history walk and its snapshots: consecutive
+    /// commits share most directories, but a long history must not keep
+    /// them all, so it is emptied when it grows past
+    /// [`HISTORY_CACHE_LISTINGS`].
+    history_listings: Arc<tree::Cache>,
 }
+
+/// How many directory listings a history walk keeps at most.
+const HISTORY_CACHE_LISTINGS: usize = 2048;
 
 impl Git {
     /// Opens the repository the way git itself would from the current
@@ -234,12 +242,15 @@ impl Git {
             workdir,
             index_tree: Mutex::new(None),
             listings: Arc::default(),
+            history_listings: Arc::default(),
         })
     }
 
     /// Opens the repository whose working tree is `root` (no discovery
     /// upwards, no environment).
     pub fn open_at(root: &Path) -> Result<Git, GitError> {
+        // As in `open`: object ids are trusted on read, like git does.
+        git2::opts::strict_hash_verification(false);
         let repo = Repository::open(root).map_err(open_error)?;
         let workdir = repo
             .workdir()
@@ -251,6 +262,7 @@ impl Git {
             workdir,
             index_tree: Mutex::new(None),
             listings: Arc::default(),
+            history_listings: Arc::default(),
         })
     }
 
@@ -692,12 +704,11 @@ impl Git {
                 .any(|b| b.is_empty() || path.starts_with(b.as_str()))
         };
         let mut out = Vec::new();
+        let walked = &*self.history_listings;
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
             let tree = commit.tree_id();
-            // Trees of past commits are not kept: the cache would otherwise
-            // grow with every commit walked.
-            let walked = tree::Cache::default();
+            self.bound_history_cache();
             let parents: Vec<Oid> = commit.parent_ids().collect();
             let sides: Vec<Option<Oid>> = if parents.is_empty() {
                 vec![None]
@@ -711,7 +722,7 @@ impl Git {
             for (index, parent_tree) in sides.into_iter().enumerate() {
                 let mut differing: BTreeMap<String, ChangedPath> = BTreeMap::new();
                 tree::diff_with(
-                    &walked,
+                    walked,
                     &repo,
                     parent_tree,
                     Some(tree),
@@ -761,15 +772,27 @@ impl Git {
 
     /// The files of a commit of a history walk. Unlike
     /// [`Git::commit_snapshot`], the directories it reads are not kept for
-    /// the rest of the run: a walk visits thousands of commits.
+    /// the rest of the run (a walk visits thousands of commits), only
+    /// while the walk's bounded cache holds them.
     pub fn history_snapshot(self: &Arc<Self>, revision: Revision) -> Result<GitSnapshot, GitError> {
         let repo = self.lock();
-        let tree = repo.find_commit(revision.0)?.tree()?.id();
+        let tree = repo.find_commit(revision.0)?.tree_id();
+        self.bound_history_cache();
         Ok(GitSnapshot {
             git: Arc::clone(self),
-            trees: DirTrees::new(tree, &Arc::default()),
+            trees: DirTrees::new(tree, &self.history_listings),
             description: format!("commit {}", revision.short()),
         })
+    }
+
+    fn bound_history_cache(&self) {
+        let mut cache = self
+            .history_listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.len() > HISTORY_CACHE_LISTINGS {
+            cache.clear();
+        }
     }
 
     /// The contents `paths` had in the history of `from`, newest first per
@@ -828,7 +851,15 @@ impl Git {
 
     /// The bytes of an object, refused over the size limit.
     pub fn read_object(&self, blob: BlobId) -> Result<Vec<u8>, ReadError> {
-        let repo = self.lock();
+        // On the calling thread's own handle, so parallel reads do not
+        // queue on one lock; the shared handle is the fallback.
+        if let Some(Ok(bytes)) = self.with_thread_repo(|repo| Self::read_object_in(repo, blob)) {
+            return Ok(bytes);
+        }
+        Self::read_object_in(&self.lock(), blob)
+    }
+
+    fn read_object_in(repo: &Repository, blob: BlobId) -> Result<Vec<u8>, ReadError> {
         let odb = repo
             .odb()
             .map_err(|e| ReadError::Io(e.message().to_string()))?;
