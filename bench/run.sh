@@ -6,21 +6,24 @@
 #   --base      vs  git diff --name-only main...topic, 50 features changed (target <= 5x)
 #   --base with a changed playbook every feature follows
 #               vs  git diff --name-only main...HEAD + git grep -l <id> HEAD -- features (1.5x)
+#   audit       vs  git log --name-status, over HISTORY commits appended by
+#               bench/history.py (stages, sign-offs, waivers, debt, merges)  (3x)
 #
 # Each is measured on two generated repositories (a quarter size and full
 # size) so the growth with repository size shows. Prints best-of-RUNS wall
 # times and ratios.
 #
-#   bench/run.sh [FEATURES=20000] [OTHER_FILES=100000] [RUNS=5]
+#   bench/run.sh [FEATURES=20000] [OTHER_FILES=100000] [RUNS=5] [HISTORY=3000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 features=${1:-20000}
 others=${2:-100000}
 runs=${3:-5}
+history=${4:-3000}
 work=${BENCH_DIR:-$(mktemp -d)}
 
 cargo build --release --quiet
-policy="$PWD/target/release/policy"
+policy="${CARGO_TARGET_DIR:-$PWD/target}/release/policy"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=chair@example.com \
   GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=chair@example.com
 
@@ -89,4 +92,11 @@ for scale in 4 1; do
     "git diff --name-only main...HEAD && git grep -l privacy-review HEAD -- features" \
     "'$policy' lint --base main --today 2026-11-26 --format json" "1.5x"
   (cd "$repo" && git checkout -q main)
+
+  # The history of main grows by $history commits (a merge every 100).
+  python3 bench/history.py "$repo" "$n" "$history"
+  (cd "$repo" && git gc -q)
+  row "audit ($history commits)" "git log --name-status" \
+    "git log --name-status" \
+    "'$policy' audit --today 2026-11-26 --format json" "3x"
 done

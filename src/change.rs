@@ -1722,7 +1722,19 @@ fn features_under(request: &Request, change: &Change) -> Result<BTreeSet<String>
 /// proves when signatures are required (`signers`: the allowed-signers file
 /// of the trusted revision, or why there is none).
 fn committed_by(commit: &CommitInfo, signers: Option<&Result<AllowedSigners, String>>) -> Author {
-    let signature = signers.map(|signers| match (&commit.signature, signers) {
+    let signature = signers.map(|signers| signature_verdict(commit, signers));
+    Author {
+        email: commit.email.clone(),
+        source: format!("commit {} (\"{}\")", commit.commit, commit.summary),
+        signature,
+    }
+}
+
+/// What a commit's signature proves against an allowed-signers file
+/// (`Err`: why there is none to check against). Verified in-process, over
+/// the commit object, at the committer time (as git does).
+pub fn signature_verdict(commit: &CommitInfo, signers: &Result<AllowedSigners, String>) -> Verdict {
+    match (&commit.signature, signers) {
         (CommitSignature::Unsigned, _) => Verdict::Unsigned,
         (CommitSignature::Gpg, _) => Verdict::Gpg,
         (CommitSignature::X509, _) => Verdict::X509,
@@ -1735,11 +1747,6 @@ fn committed_by(commit: &CommitInfo, signers: Option<&Result<AllowedSigners, Str
         (CommitSignature::Ssh { armored, payload }, Ok(signers)) => {
             signers.verify(armored, payload, commit.time)
         }
-    });
-    Author {
-        email: commit.email.clone(),
-        source: format!("commit {} (\"{}\")", commit.commit, commit.summary),
-        signature,
     }
 }
 

@@ -10,6 +10,7 @@
 // would only add indirection to the cold path.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
 pub mod change;
 pub mod diagnostic;
 pub mod engine;

@@ -210,6 +210,7 @@ fn man_full_page_documents_every_subcommand() {
         "waive",
         "explain",
         "status",
+        "audit",
         "init",
         "hook",
         "schema",
@@ -221,7 +222,7 @@ fn man_full_page_documents_every_subcommand() {
             "{name}"
         );
     }
-    assert_eq!(page.matches(".SS \"EXIT STATUS\"").count(), 10);
+    assert_eq!(page.matches(".SS \"EXIT STATUS\"").count(), 11);
     // Options of subcommands are documented, not only listed by name.
     for option in [
         "\\-\\-staged",
@@ -233,7 +234,7 @@ fn man_full_page_documents_every_subcommand() {
     }
     // The global options say where they apply.
     assert!(
-        page.contains("Used by: lint, sign, waive, status."),
+        page.contains("Used by: lint, sign, waive, status, audit."),
         "{page}"
     );
 }

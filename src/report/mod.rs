@@ -1,6 +1,8 @@
-//! Output formats. Each renders an [`Outcome`](crate::engine::Outcome) into a
+//! Output formats. Each renders an [`Outcome`](crate::engine::Outcome) (or an
+//! [`Audit`](crate::audit::Audit), `audit.rs`) into a
 //! string; the binary decides where it goes.
 
+pub mod audit;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -134,7 +136,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// A Markdown code span that survives backticks in its content.
-fn code_span(content: &str) -> String {
+pub(crate) fn code_span(content: &str) -> String {
     let fence = "`".repeat(longest_backtick_run(content) + 1);
     let pad = if content.starts_with('`') || content.ends_with('`') {
         " "

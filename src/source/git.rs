@@ -186,6 +186,19 @@ pub struct ChangedPath {
     pub new: Option<BlobId>,
 }
 
+/// One commit of a history walk (see [`Git::history`]).
+#[derive(Clone, Debug)]
+pub struct HistoryCommit {
+    pub revision: Revision,
+    /// The full commit id (40 hex digits).
+    pub id: String,
+    /// How many parents it has (2 or more: a merge).
+    pub parents: usize,
+    pub info: CommitInfo,
+    /// The paths whose content this commit introduces, sorted by path.
+    pub changes: Vec<ChangedPath>,
+}
+
 /// A commit that introduced content at a path (see [`Git::introductions`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Introduction {
@@ -261,7 +274,15 @@ pub struct Git {
     /// Directory listings by tree id, shared by every snapshot: the two
     /// sides of a change share most of their directories.
     listings: Arc<tree::Cache>,
+    /// Directory listings of a history walk and its snapshots: consecutive
+    /// commits share most directories, but a long history must not keep
+    /// them all, so it is emptied when it grows past
+    /// [`HISTORY_CACHE_LISTINGS`].
+    history_listings: Arc<tree::Cache>,
 }
+
+/// How many directory listings a history walk keeps at most.
+const HISTORY_CACHE_LISTINGS: usize = 2048;
 
 impl Git {
     /// Opens the repository the way git itself would from the current
@@ -281,12 +302,15 @@ impl Git {
             workdir,
             index_tree: Mutex::new(None),
             listings: Arc::default(),
+            history_listings: Arc::default(),
         })
     }
 
     /// Opens the repository whose working tree is `root` (no discovery
     /// upwards, no environment).
     pub fn open_at(root: &Path) -> Result<Git, GitError> {
+        // As in `open`: object ids are trusted on read, like git does.
+        git2::opts::strict_hash_verification(false);
         let repo = Repository::open(root).map_err(open_error)?;
         let workdir = repo
             .workdir()
@@ -298,6 +322,7 @@ impl Git {
             workdir,
             index_tree: Mutex::new(None),
             listings: Arc::default(),
+            history_listings: Arc::default(),
         })
     }
 
@@ -702,6 +727,134 @@ impl Git {
         Ok(())
     }
 
+    /// Every commit reachable from `from`, oldest first (parents before
+    /// children; among unrelated commits, older committer time first), each
+    /// with the paths under `bases` whose content it *introduces*: the
+    /// path's entry (object, or absence) differs from the path in **every**
+    /// parent. A merge that takes a file unchanged from one side reports
+    /// nothing for it (the commit on that side already did); a merge that
+    /// resolves a conflict, or adds content of its own, reports that path.
+    /// `old` is the path's object in the first parent. One tree diff per
+    /// parent, no per-file history.
+    ///
+    /// Errors: [`GitError::Other`] when the repository is a shallow
+    /// clone (its oldest commits would appear to add everything),
+    /// [`GitError::Other`] when an object cannot be read.
+    pub fn history(
+        &self,
+        from: Revision,
+        bases: &[String],
+    ) -> Result<Vec<HistoryCommit>, GitError> {
+        let repo = self.lock();
+        if repo.is_shallow() {
+            return Err(GitError::Other(
+                "this is a shallow clone: its oldest commits would appear to add every file, so the \
+                 history cannot be audited. Fetch the whole history (`git fetch --unshallow`; with \
+                 actions/checkout set `fetch-depth: 0`)"
+                    .into(),
+            ));
+        }
+        let mut walk = repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+        walk.push(from.0)?;
+        let enter = |dir: &str| under_bases(dir, bases);
+        let in_bases = |path: &str| {
+            bases
+                .iter()
+                .any(|b| b.is_empty() || path.starts_with(b.as_str()))
+        };
+        let mut out = Vec::new();
+        let walked = &*self.history_listings;
+        for oid in walk {
+            let commit = repo.find_commit(oid?)?;
+            let tree = commit.tree_id();
+            self.bound_history_cache();
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            let sides: Vec<Option<Oid>> = if parents.is_empty() {
+                vec![None]
+            } else {
+                parents
+                    .iter()
+                    .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
+                    .collect::<Result<_, _>>()?
+            };
+            let mut changes: BTreeMap<String, ChangedPath> = BTreeMap::new();
+            for (index, parent_tree) in sides.into_iter().enumerate() {
+                let mut differing: BTreeMap<String, ChangedPath> = BTreeMap::new();
+                tree::diff_with(
+                    walked,
+                    &repo,
+                    parent_tree,
+                    Some(tree),
+                    "",
+                    &enter,
+                    &mut |path, old, new| {
+                        let blob = |side: tree::Side| {
+                            // Links and submodules are never read as
+                            // governed files.
+                            side.filter(|(_, mode)| {
+                                *mode != SUBMODULE_MODE && *mode != SYMLINK_MODE
+                            })
+                            .map(|(id, _)| BlobId(id))
+                        };
+                        if in_bases(&path) {
+                            differing.insert(
+                                path.clone(),
+                                ChangedPath {
+                                    path,
+                                    old: blob(old),
+                                    new: blob(new),
+                                },
+                            );
+                        }
+                    },
+                )?;
+                if index == 0 {
+                    changes = differing;
+                } else {
+                    changes.retain(|path, _| differing.contains_key(path));
+                }
+                if changes.is_empty() {
+                    break;
+                }
+            }
+            changes.retain(|_, change| change.old != change.new);
+            out.push(HistoryCommit {
+                revision: Revision(commit.id()),
+                id: commit.id().to_string(),
+                parents: parents.len(),
+                info: commit_info(&repo, &commit),
+                changes: changes.into_values().collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The files of a commit of a history walk. Unlike
+    /// [`Git::commit_snapshot`], the directories it reads are not kept for
+    /// the rest of the run (a walk visits thousands of commits), only
+    /// while the walk's bounded cache holds them.
+    pub fn history_snapshot(self: &Arc<Self>, revision: Revision) -> Result<GitSnapshot, GitError> {
+        let repo = self.lock();
+        let tree = repo.find_commit(revision.0)?.tree_id();
+        self.bound_history_cache();
+        Ok(GitSnapshot {
+            git: Arc::clone(self),
+            trees: DirTrees::new(tree, &self.history_listings),
+            description: format!("commit {}", revision.short()),
+        })
+    }
+
+    fn bound_history_cache(&self) {
+        let mut cache = self
+            .history_listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.len() > HISTORY_CACHE_LISTINGS {
+            cache.clear();
+        }
+    }
+
     /// The contents `paths` had in the history of `from`, newest first per
     /// path (distinct objects only), from at most `max_commits` commits:
     /// where a stale sign-off finds the content that was signed.
@@ -758,7 +911,15 @@ impl Git {
 
     /// The bytes of an object, refused over the size limit.
     pub fn read_object(&self, blob: BlobId) -> Result<Vec<u8>, ReadError> {
-        let repo = self.lock();
+        // On the calling thread's own handle, so parallel reads do not
+        // queue on one lock; the shared handle is the fallback.
+        if let Some(Ok(bytes)) = self.with_thread_repo(|repo| Self::read_object_in(repo, blob)) {
+            return Ok(bytes);
+        }
+        Self::read_object_in(&self.lock(), blob)
+    }
+
+    fn read_object_in(repo: &Repository, blob: BlobId) -> Result<Vec<u8>, ReadError> {
         let odb = repo
             .odb()
             .map_err(|e| ReadError::Io(e.message().to_string()))?;

@@ -47,6 +47,9 @@ pub enum Command {
     /// Write a waiver: a time-boxed, approved exception to one rule for one
     /// feature.
     Waive(WaiveArgs),
+    /// The audit trail: every sign-off, waiver, policy and stage event in
+    /// the history of HEAD, and the gate KPIs per quarter.
+    Audit(AuditArgs),
     /// Explain what a rule checks, why, and how to fix a violation.
     Explain(ExplainArgs),
     /// The launch board: every feature's stage, the gates its current and
@@ -74,6 +77,36 @@ pub struct ManArgs {
     /// the full page with every subcommand.
     #[arg(value_name = "SUBCOMMAND")]
     pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// The event table (columns date,commit,author,signed,kind,action,path,feature,role,decision,member,policy_version).
+    Csv,
+    /// Events and KPIs in one document (docs/audit-format.md).
+    Json,
+    /// A report for auditors: KPIs, and per feature the chain of decisions.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Report events from this day on (YYYY-MM-DD, UTC, inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Report events up to this day (YYYY-MM-DD, UTC, inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Csv)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output (atomically;
+    /// an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing --output file.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&cli, args),
         Command::Sign(args) => commands::sign::run(&cli, args),
         Command::Waive(args) => commands::waive::run(&cli, args),
+        Command::Audit(args) => commands::audit::run(&cli, args),
         Command::Explain(args) => commands::explain::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
         Command::Init => commands::init::run(&cli),

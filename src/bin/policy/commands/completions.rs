@@ -22,6 +22,7 @@ const GLOBALS_USED: &[(&str, &[&str])] = &[
     ("waive", &["directory", "config", "today"]),
     ("explain", &["directory", "config", "color"]),
     ("status", &["directory", "config", "color", "today"]),
+    ("audit", &["directory", "config", "today"]),
     ("init", &["directory"]),
     ("hook", &["directory"]),
     ("schema", &["directory"]),

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod completions;
 pub mod explain;
 pub mod hook;
