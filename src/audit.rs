@@ -15,9 +15,14 @@
 //! committer times in UTC, the time git's own `--since` filters by and
 //! signatures are judged at.
 //!
-//! Each commit is judged by its own tree: its `policy.toml` (globs, roles,
-//! `digest_excludes`) and its allowed-signers file, read once per distinct
-//! content.
+//! What a commit governs (globs, `digest_excludes`) comes from its own
+//! `policy.toml`. Who may sign comes from the judge in force *before* it,
+//! as in a pull-request check (DESIGN §3.1): role membership and the
+//! allowed-signers file are read from the commit's first parent (the root
+//! commit, having none, from its own tree), so a commit that adds its
+//! author to a role, or its own key to the allowed signers, and signs in
+//! the same commit is not shown as a member or as verified. Each file is
+//! parsed once per distinct content.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -453,6 +458,9 @@ struct Walker {
 struct Prepared<'c> {
     common: Common<'c>,
     judge: Arc<Judge>,
+    /// The configuration in force before the commit (its first parent's):
+    /// who was a member of which role.
+    roles: Arc<Judge>,
     snapshot: GitSnapshot,
     classified: Vec<(&'c ChangedPath, FileKind)>,
 }
@@ -528,7 +536,22 @@ impl Walker {
         if classified.is_empty() {
             return Ok(None);
         }
-        let signers = self.signers(&snapshot, &judge.config);
+        let before = match commit.first_parent {
+            Some(parent) => Some(
+                self.git
+                    .history_snapshot(parent)
+                    .map_err(|e| AuditError(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let (roles, signers) = match &before {
+            Some(parent) => {
+                let roles = self.judge(parent);
+                let signers = self.signers(parent, &roles.config);
+                (roles, signers)
+            }
+            None => (Arc::clone(&judge), self.signers(&snapshot, &judge.config)),
+        };
         let verdict = crate::change::signature_verdict(&commit.info, &signers);
         Ok(Some(Prepared {
             common: Common {
@@ -537,6 +560,7 @@ impl Walker {
                 signed: Signed::from_verdict(&verdict, &commit.info.email),
             },
             judge,
+            roles,
             snapshot,
             classified,
         }))
@@ -545,15 +569,22 @@ impl Walker {
     /// The events of one governed change (read-only: runs in parallel).
     fn events(&self, prepared: &Prepared<'_>, change: &ChangedPath, kind: &FileKind) -> Vec<Event> {
         let (common, judge, snapshot) = (&prepared.common, &*prepared.judge, &prepared.snapshot);
+        let roles = &prepared.roles.config;
         let mut out = Vec::new();
         match kind {
             FileKind::Config => {
                 out.push(common.event(Kind::Config, action(change), &change.path));
             }
             FileKind::Signoff { feature_dir } => {
-                out.push(self.signoff_event(common, judge, snapshot, change, feature_dir.clone()));
+                out.push(self.signoff_event(
+                    common,
+                    (judge, roles),
+                    snapshot,
+                    change,
+                    feature_dir.clone(),
+                ));
             }
-            FileKind::Waiver => out.push(self.waiver_event(common, judge, change)),
+            FileKind::Waiver => out.push(self.waiver_event(common, roles, change)),
             FileKind::Policy => out.push(self.policy_event(common, change)),
             FileKind::Manifest => self.manifest_events(common, judge, snapshot, change, &mut out),
             FileKind::Debt => out.push(self.debt_event(common, change)),
@@ -612,7 +643,7 @@ impl Walker {
     fn signoff_event(
         &self,
         common: &Common<'_>,
-        judge: &Judge,
+        (judge, roles): (&Judge, &Config),
         snapshot: &GitSnapshot,
         change: &ChangedPath,
         feature_dir: Option<String>,
@@ -651,7 +682,7 @@ impl Walker {
         });
         event.member = role
             .as_ref()
-            .map(|role| judge.config.is_member(role, &common.commit.info.email));
+            .map(|role| roles.is_member(role, &common.commit.info.email));
         event.role = role;
         if let Some(old) = &old
             && change.new.is_some()
@@ -704,7 +735,7 @@ impl Walker {
         Some((file, table))
     }
 
-    fn waiver_event(&self, common: &Common<'_>, judge: &Judge, change: &ChangedPath) -> Event {
+    fn waiver_event(&self, common: &Common<'_>, roles: &Config, change: &ChangedPath) -> Event {
         let mut event = common.event(Kind::Waiver, action(change), &change.path);
         let parse = |blob| {
             self.read(&change.path, blob).map(|file| {
@@ -728,11 +759,8 @@ impl Walker {
         };
         match current {
             Some(Ok(waiver)) => {
-                event.member = Some(
-                    judge
-                        .config
-                        .is_member(&waiver.approved_by, &common.commit.info.email),
-                );
+                event.member =
+                    Some(roles.is_member(&waiver.approved_by, &common.commit.info.email));
                 event.decision = Some(describe(&waiver));
                 event.feature = Some(waiver.feature.clone());
                 event.role = Some(waiver.approved_by.clone());

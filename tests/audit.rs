@@ -1002,3 +1002,46 @@ fn bad_dates_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("is after --until"));
 }
+
+/// Membership is judged by the configuration in force before the commit
+/// (its first parent's): a commit that adds its author to a role and signs
+/// in that role is not shown as a member; a later sign-off, once the change
+/// of the config has landed, is.
+#[test]
+fn a_commit_that_adds_its_author_to_a_role_is_not_a_member_for_its_own_signoff() {
+    let repo = Repo::empty();
+    repo.git(PM, "2026-01-05", &["init", "-q", "-b", "main"]);
+    repo.write("policy.toml", CONFIG);
+    repo.write("policies/launch-gate.toml", POLICY);
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "2026-01-05", "start");
+    let dev = "dev@example.com";
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "members = [\"chair@example.com\"]",
+            "members = [\"chair@example.com\", \"dev@example.com\"]",
+        ),
+    );
+    repo.sign(dev, "2026-01-06", "srb", &["--signer", dev]);
+    let same = repo.commit(dev, "2026-01-06", "join the SRB and sign");
+    std::fs::remove_file(repo.path().join("features/x/signoffs/srb.toml")).unwrap();
+    repo.commit(dev, "2026-01-07", "drop it");
+    repo.sign(dev, "2026-01-08", "srb", &["--signer", dev]);
+    let later = repo.commit(dev, "2026-01-08", "sign as a member");
+    let audit = repo.audit_json(&[]);
+    let signoffs: Vec<(&str, &str, bool)> = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "signoff" && e["action"] == "added")
+        .map(|e| {
+            (
+                e["commit"].as_str().unwrap(),
+                e["author"].as_str().unwrap(),
+                e["member"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(signoffs, [(&same[..], dev, false), (&later[..], dev, true)]);
+}

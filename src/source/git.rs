@@ -194,6 +194,8 @@ pub struct HistoryCommit {
     pub id: String,
     /// How many parents it has (2 or more: a merge).
     pub parents: usize,
+    /// Its first parent, when it has one.
+    pub first_parent: Option<Revision>,
     pub info: CommitInfo,
     /// The paths whose content this commit introduces, sorted by path.
     pub changes: Vec<ChangedPath>,
@@ -823,6 +825,7 @@ impl Git {
                 revision: Revision(commit.id()),
                 id: commit.id().to_string(),
                 parents: parents.len(),
+                first_parent: parents.first().map(|p| Revision(*p)),
                 info: commit_info(&repo, &commit),
                 changes: changes.into_values().collect(),
             });
