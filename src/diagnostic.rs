@@ -104,6 +104,9 @@ pub struct Diagnostic {
     pub feature: Option<String>,
     /// The waiver that turned this finding into a note, if any.
     pub waived_by: Option<String>,
+    /// For a finding of a rule's `require_signoffs`: the role whose
+    /// sign-off is missing or does not count (the launch board reads it).
+    pub role: Option<String>,
     /// A problem with the configuration or a policy file rather than with
     /// the features being checked: the run cannot be trusted, exit code 2.
     pub config: bool,
@@ -120,6 +123,7 @@ impl Diagnostic {
             help: None,
             feature: None,
             waived_by: None,
+            role: None,
             config: false,
         }
     }

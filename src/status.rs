@@ -10,11 +10,9 @@
 
 pub mod render;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Outcome;
 use crate::engine::gates::{self, FeatureGates, Gate, GateState};
 use crate::model::workspace::{PolicySource, Workspace};
@@ -31,12 +29,28 @@ pub struct Board {
     pub features: Vec<FeatureStatus>,
     /// Features per stage, every stage of the taxonomy included (zero when
     /// none), in taxonomy order; a stage outside the taxonomy is counted
-    /// under its own name, after them.
-    pub totals: BTreeMap<String, usize>,
+    /// under its own name, after them, and a feature without one under
+    /// [`NO_STAGE`]. A JSON object in that order.
+    pub totals: Totals,
     /// Where the policies in force came from.
     pub policy_source: PolicySource,
     /// `[waivers] warn_days`: waivers this close to expiry are flagged.
     pub warn_days: i64,
+}
+
+/// Stage → count, in order; serialized as a JSON object in that order.
+#[derive(Clone, Debug, Default)]
+pub struct Totals(pub Vec<(String, usize)>);
+
+impl Serialize for Totals {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (stage, count) in &self.0 {
+            map.serialize_entry(stage, count)?;
+        }
+        map.end()
+    }
 }
 
 /// One feature's row.
@@ -90,6 +104,10 @@ pub struct WaiverStatus {
     pub days_left: i64,
     /// The waiver file, repository-relative.
     pub path: String,
+    /// Why `lint` does not accept it (its author is not a member of the
+    /// approving role, the role may not waive this rule, …), if it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 impl FeatureStatus {
@@ -101,7 +119,7 @@ impl FeatureStatus {
             .iter()
             .filter(|g| g.stage == self.stage)
             .collect();
-        (current.iter().filter(|g| g.open()).count(), current.len())
+        (current.iter().filter(|g| g.open).count(), current.len())
     }
 
     /// Every gate of the current stage passes (true when there are none).
@@ -111,21 +129,65 @@ impl FeatureStatus {
     }
 }
 
+/// The name a feature whose manifest has no usable `stage` is counted
+/// under.
+pub const NO_STAGE: &str = "(no stage)";
+
+/// Whether finding `d` is about the feature whose manifest is `path` in
+/// directory `dir` with id `id`: attributed to the id (and, when the id is
+/// declared twice, pointing into that feature's directory), or pointing at
+/// a waiver that names it.
+fn about(d: &Diagnostic, id: &str, dir: &str, duplicated: bool, waivers: &[&str]) -> bool {
+    let file = d.primary.as_ref().map(|l| l.file.path.as_str());
+    let in_dir = file.is_some_and(|f| {
+        f.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    });
+    if d.feature.as_deref() == Some(id) {
+        return !duplicated || in_dir;
+    }
+    d.feature.is_none() && (in_dir || file.is_some_and(|f| waivers.contains(&f)))
+}
+
 /// Builds the board from a loaded workspace and the outcome of
-/// [`crate::engine::check`] on it.
+/// [`crate::engine::check`] on it (with the loader's own diagnostics
+/// added). The gates of the current stage take `lint`'s verdict: a gate is
+/// open when the check reports no unwaived error or warning of its rule for
+/// its role; a sign-off that `lint` rejects although its decision is a go
+/// (one person giving two of a rule's sign-offs) is `unverified`.
 pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> Board {
     let gates = gates::gates(workspace, settings);
     let stages: Vec<String> = workspace.config.stage_names().map(str::to_string).collect();
     let warn_days = workspace.config.waiver_warn_days;
+    let reported = |id: &str| {
+        settings
+            .report_on
+            .as_ref()
+            .is_none_or(|ids| ids.contains(id))
+    };
+    let mut seen_ids = std::collections::BTreeSet::new();
+    let duplicated: std::collections::BTreeSet<&str> = workspace
+        .features
+        .iter()
+        .filter(|f| !seen_ids.insert(f.id.as_str()))
+        .map(|f| f.id.as_str())
+        .collect();
+    let findings_of = |id: &str, dir: &str, waiver_paths: &[&str]| -> Vec<&Diagnostic> {
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| about(d, id, dir, duplicated.contains(id), waiver_paths))
+            .collect()
+    };
+    let short = |d: &Diagnostic| Finding {
+        code: d.code.clone(),
+        severity: d.severity,
+        message: d.message.clone(),
+    };
     let mut features: Vec<FeatureStatus> = workspace
         .features
         .iter()
-        .filter(|f| {
-            settings
-                .report_on
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&f.id))
-        })
+        .filter(|f| reported(&f.id))
         .map(|feature| {
             let text = |key: &str| {
                 feature
@@ -134,22 +196,20 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                     .and_then(|n| n.value.as_str())
                     .map(str::to_string)
             };
-            let feature_gates = gates.get(&feature.file.path).cloned().unwrap_or_default();
-            let findings: Vec<Finding> = outcome
-                .diagnostics
-                .iter()
-                .filter(|d| d.feature.as_deref() == Some(feature.id.as_str()))
-                .filter(|d| d.severity > Severity::Note)
-                .map(|d| Finding {
-                    code: d.code.clone(),
-                    severity: d.severity,
-                    message: d.message.clone(),
-                })
-                .collect();
-            let mut waivers: Vec<WaiverStatus> = workspace
+            let named: Vec<&crate::model::signoff::Waiver> = workspace
                 .waivers
                 .iter()
                 .filter(|w| w.feature == feature.id)
+                .collect();
+            let waiver_paths: Vec<&str> = named.iter().map(|w| w.file.path.as_str()).collect();
+            let diagnostics = findings_of(&feature.id, &feature.dir, &waiver_paths);
+            let findings: Vec<Finding> = diagnostics
+                .iter()
+                .filter(|d| d.severity > Severity::Note)
+                .map(|d| short(d))
+                .collect();
+            let mut waivers: Vec<WaiverStatus> = named
+                .iter()
                 .map(|w| WaiverStatus {
                     rule: w.rule.clone(),
                     expires: w.expires.to_string(),
@@ -158,15 +218,46 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                         .until(w.expires)
                         .map_or(0, |s| i64::from(s.get_days())),
                     path: w.file.path.clone(),
+                    problem: outcome
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.severity == Severity::Error)
+                        .find(|d| {
+                            d.primary
+                                .as_ref()
+                                .is_some_and(|l| l.file.path == w.file.path)
+                        })
+                        .map(|d| format!("{}: {}", d.code, d.message)),
                 })
                 .collect();
             waivers.sort_by(|a, b| (a.days_left, &a.rule).cmp(&(b.days_left, &b.rule)));
-            let stage = feature.stage.clone().unwrap_or_default();
+            let stage = feature
+                .stage
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| NO_STAGE.to_string());
             let FeatureGates {
-                current,
+                mut current,
                 next_stage,
                 next,
-            } = feature_gates;
+            } = gates.get(&feature.file.path).cloned().unwrap_or_default();
+            for gate in &mut current {
+                let of_gate: Vec<&&Diagnostic> = diagnostics
+                    .iter()
+                    .filter(|d| d.code == gate.rule && d.role.as_deref() == Some(&gate.role))
+                    .collect();
+                gate.waived_by = of_gate.iter().find_map(|d| d.waived_by.clone());
+                let blocking = of_gate
+                    .iter()
+                    .find(|d| d.severity > Severity::Note && d.waived_by.is_none());
+                gate.open = blocking.is_none();
+                if let Some(d) = blocking
+                    && gate.state.passes()
+                {
+                    gate.state = GateState::Unverified;
+                    gate.detail = Some(d.message.clone());
+                }
+            }
             let blocked = findings.iter().any(|f| f.severity == Severity::Error)
                 || current
                     .iter()
@@ -198,18 +289,59 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
             }
         })
         .collect();
+    // A manifest that could not be read still has a row: blocked, with
+    // what is wrong with it.
+    for dir in &workspace.feature_dirs {
+        let id = dir.rsplit('/').next().unwrap_or(dir);
+        if workspace.features.iter().any(|f| &f.dir == dir) || !reported(id) {
+            continue;
+        }
+        let diagnostics = findings_of(id, dir, &[]);
+        let findings: Vec<Finding> = diagnostics
+            .iter()
+            .filter(|d| d.severity > Severity::Note)
+            .map(|d| short(d))
+            .collect();
+        let path = diagnostics
+            .iter()
+            .find_map(|d| d.primary.as_ref().map(|l| l.file.path.clone()))
+            .unwrap_or_else(|| dir.clone());
+        let next_action = match findings.iter().find(|f| f.severity == Severity::Error) {
+            Some(error) => format!("fix {}: {}", error.code, error.message),
+            None => "fix the manifest: it could not be read".to_string(),
+        };
+        features.push(FeatureStatus {
+            id: id.to_string(),
+            path,
+            title: None,
+            stage: NO_STAGE.to_string(),
+            risk_tier: None,
+            risk_score: None,
+            blocked: true,
+            gates: Vec::new(),
+            next_stage: None,
+            findings,
+            waivers: Vec::new(),
+            debt: Vec::new(),
+            spike: false,
+            next_action,
+        });
+    }
     let rank = |stage: &str| stages.iter().position(|s| s == stage).unwrap_or(usize::MAX);
     features
         .sort_by(|a, b| (rank(&a.stage), &a.id, &a.path).cmp(&(rank(&b.stage), &b.id, &b.path)));
-    let mut totals: BTreeMap<String, usize> = stages.iter().map(|s| (s.clone(), 0)).collect();
+    let mut totals: Vec<(String, usize)> = stages.iter().map(|s| (s.clone(), 0)).collect();
     for feature in &features {
-        *totals.entry(feature.stage.clone()).or_default() += 1;
+        match totals.iter_mut().find(|(s, _)| *s == feature.stage) {
+            Some((_, n)) => *n += 1,
+            None => totals.push((feature.stage.clone(), 1)),
+        }
     }
     Board {
         today: settings.today.to_string(),
         stages,
         features,
-        totals,
+        totals: Totals(totals),
         policy_source: workspace.policy_source,
         warn_days,
     }
@@ -258,7 +390,7 @@ fn next_action(
     let stale = distinct(
         current
             .iter()
-            .filter(|g| g.state == GateState::Stale && !g.open())
+            .filter(|g| g.state == GateState::Stale && !g.open)
             .collect(),
     );
     if let Some(first) = stale.first() {
@@ -271,7 +403,7 @@ fn next_action(
     }
     let mut roles = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for gate in current.iter().filter(|g| !g.open()) {
+    for gate in current.iter().filter(|g| !g.open) {
         if seen.insert(gate.role.as_str()) {
             roles.push(gate.role.as_str());
         }
@@ -279,7 +411,7 @@ fn next_action(
     if !roles.is_empty() {
         let unverified: Vec<&Gate> = current
             .iter()
-            .filter(|g| g.state == GateState::Unverified && !g.open())
+            .filter(|g| g.state == GateState::Unverified && !g.open)
             .collect();
         return match unverified.first() {
             Some(gate) => format!(
@@ -313,7 +445,7 @@ fn next_action(
     let wanted: Vec<&str> = {
         let mut seen = std::collections::BTreeSet::new();
         next.iter()
-            .filter(|g| !g.open())
+            .filter(|g| !g.open)
             .map(|g| g.role.as_str())
             .filter(|r| seen.insert(*r))
             .collect()
@@ -340,6 +472,7 @@ mod tests {
             stage: stage.into(),
             detail: detail.map(str::to_string),
             waived_by: None,
+            open: state.passes(),
         }
     }
 

@@ -34,7 +34,12 @@ pub fn demote_preexisting(staged: &mut Outcome, head: &Outcome, changed: &BTreeS
         .map(key)
         .collect();
     for d in &mut staged.diagnostics {
-        if d.severity == Severity::Note || d.config {
+        // A waiver running out is an event of time, not of the commit, and
+        // is worth hearing at every commit.
+        if d.severity == Severity::Note
+            || d.config
+            || d.code == crate::rules::codes::WAIVER_EXPIRING
+        {
             continue;
         }
         let in_changed_file = d

@@ -74,17 +74,15 @@ pub struct Gate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The waiver file that holds this gate open while its state does not
-    /// pass (a waiver of the rule for the feature, not expired).
+    /// pass: a waiver `lint` applied to this rule's finding for the feature
+    /// (set by [`crate::status`] from the check's outcome).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived_by: Option<String>,
-}
-
-impl Gate {
-    /// The gate lets the feature through: the role's state passes, or a
-    /// live waiver holds it open.
-    pub fn open(&self) -> bool {
-        self.state.passes() || self.waived_by.is_some()
-    }
+    /// The gate lets the feature through. For the current stage this is
+    /// `lint`'s verdict (no unwaived error or warning of this rule for this
+    /// role, see [`crate::status`]); for the next stage, whether the role's
+    /// state passes.
+    pub open: bool,
 }
 
 /// The gates of one feature.
@@ -178,23 +176,14 @@ pub fn gates(workspace: &Workspace, settings: &Settings) -> BTreeMap<String, Fea
             };
             let gate = |rule: &CompiledRule<'_>, role: &str, stage: &str| {
                 let (state, detail) = state_of(states.get(role));
-                let waived_by = workspace
-                    .waivers
-                    .iter()
-                    .find(|w| {
-                        !state.passes()
-                            && w.rule == rule.rule.code
-                            && w.feature == feature.id
-                            && w.expires >= settings.today
-                    })
-                    .map(|w| w.file.path.clone());
                 Gate {
                     rule: rule.rule.code.clone(),
                     role: role.to_string(),
                     state,
                     stage: stage.to_string(),
                     detail,
-                    waived_by,
+                    waived_by: None,
+                    open: state.passes(),
                 }
             };
             let mut result = FeatureGates::default();

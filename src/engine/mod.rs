@@ -1387,6 +1387,7 @@ fn evaluate_rule(
                 role.text, feature.id, role.text
             ));
         }
+        d.role = Some(role.text.clone());
         out.push(d);
     }
 }
@@ -1441,6 +1442,40 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
             continue;
         };
         let days_left = i64::from(span.get_days());
+        // An expired waiver is an error where its feature is checked
+        // (PL021); a change that leaves the feature out still hears of it.
+        let outside_run = !workspace.features.iter().any(|f| f.id == waiver.feature)
+            || settings
+                .report_on
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&waiver.feature));
+        if days_left < 0 && outside_run {
+            out.push(
+                Diagnostic::new(
+                    codes::WAIVER_EXPIRING,
+                    Severity::Warning,
+                    format!(
+                        "waiver `{}` of {} for `{}` expired on {}: its gate is open again",
+                        waiver.name, waiver.rule, waiver.feature, waiver.expires
+                    ),
+                )
+                .at(
+                    &waiver.file,
+                    waiver.expires_span.clone(),
+                    format!("expired (today is {})", settings.today),
+                )
+                .help(format!(
+                    "this change does not touch `{}`, so its {} finding is not checked here; a full check (`policy lint`) reports it as an error until the violation is fixed or `{}` renews the waiver",
+                    waiver.feature, waiver.rule, waiver.approved_by
+                )),
+            );
+            if let Some(d) = out.last_mut() {
+                d.feature = known
+                    .contains(waiver.feature.as_str())
+                    .then(|| waiver.feature.clone());
+            }
+            continue;
+        }
         if !(0..warn_days).contains(&days_left) {
             continue;
         }

@@ -283,8 +283,8 @@ pub fn markdown(audit: &Audit) -> String {
     };
     out.push_str(&format!(
         "History of {} ({} commits), {window}: {} events. Dates are commit times (UTC); \
-         membership is judged by the `policy.toml` of each commit; signatures against its \
-         allowed-signers file.\n\n",
+         membership and signatures are judged by the `policy.toml` and allowed-signers file \
+         in force when each commit was made (its first parent's).\n\n",
         code_span(short(&audit.head)),
         audit.commits,
         audit.events.len(),

@@ -105,8 +105,15 @@ pub fn neutralize_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Control characters other than newline and tab, and the Unicode
+/// bidirectional formatting characters (which can make displayed text read
+/// differently from what it is, CVE-2021-42574).
 fn is_unsafe_control(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// Text quoted into Markdown (the GitHub job summary): HTML and Markdown
@@ -114,11 +121,17 @@ fn is_unsafe_control(c: char) -> bool {
 /// formatting, nor break out of the table.
 pub fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    let mut previous: Option<char> = None;
     for c in escape_controls(text).chars() {
+        let after_word = previous.is_some_and(|p| p.is_alphanumeric() || p == '_');
+        previous = Some(c);
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            // `@name` is shown as written but never notifies anyone; an
+            // email address (no mention) stays as it is.
+            '@' if !after_word => out.push_str("&#64;"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '|' => {
                 out.push('\\');
                 out.push(c);
@@ -149,6 +162,13 @@ pub(crate) fn code_span(content: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_and_mentions_are_neutralized() {
+        assert_eq!(escape_controls("a\u{202E}b"), "a\\u{202e}b");
+        assert_eq!(markdown_text("ping @team"), "ping &#64;team");
+        assert_eq!(markdown_text("pm@example.com"), "pm@example.com");
+    }
 
     #[test]
     fn code_spans_survive_backticks() {

@@ -3,7 +3,10 @@ declare_check! {
     /// A waiver expires in fewer than `[waivers] warn_days` days (default 14; `0` turns the
     /// check off). It is reported in every mode and for every feature, touched or not: an
     /// expiry is an event of time, not of a change, so a pull request check warns before the
-    /// gate the waiver holds open reopens.
+    /// gate the waiver holds open reopens. Once the waiver has expired, a check that leaves its
+    /// feature out (a change that does not touch it) keeps warning that the gate is open again;
+    /// where the feature is checked, the expiry is an error (PL021). The pre-commit hook never
+    /// turns it into a note as it does other findings HEAD already has.
     ///
     /// ## Why it matters
     /// When a waiver lapses, the violation it covered becomes an error again, usually on the

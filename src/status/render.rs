@@ -24,19 +24,14 @@ pub fn json(board: &Board) -> String {
     text
 }
 
-/// Totals in taxonomy order, then any stage outside it.
+/// Totals in the board's order (taxonomy, then stages outside it).
 fn totals(board: &Board) -> Vec<(&str, usize)> {
-    let mut out: Vec<(&str, usize)> = board
-        .stages
+    board
+        .totals
+        .0
         .iter()
-        .map(|s| (s.as_str(), board.totals.get(s).copied().unwrap_or(0)))
-        .collect();
-    for (stage, count) in &board.totals {
-        if !board.stages.contains(stage) {
-            out.push((stage.as_str(), *count));
-        }
-    }
-    out
+        .map(|(stage, n)| (stage.as_str(), *n))
+        .collect()
 }
 
 fn blocked_count(board: &Board) -> usize {
@@ -62,7 +57,8 @@ fn findings_short(feature: &FeatureStatus) -> String {
     }
 }
 
-/// `2/3 go`, and `+1w` when waivers hold gates open.
+/// `2/3 go`: the current stage's gates with a passing decision; `+1w`
+/// when waivers hold others open.
 fn gates_short(feature: &FeatureStatus) -> String {
     let current: Vec<&Gate> = feature
         .gates
@@ -70,7 +66,7 @@ fn gates_short(feature: &FeatureStatus) -> String {
         .filter(|g| g.stage == feature.stage)
         .collect();
     let passed = current.iter().filter(|g| g.state.passes()).count();
-    let waived = current.iter().filter(|g| g.open()).count() - passed;
+    let waived = current.iter().filter(|g| g.waived_by.is_some()).count();
     match (current.len(), waived) {
         (0, _) => "-".into(),
         (total, 0) => format!("{passed}/{total} go"),
@@ -81,8 +77,18 @@ fn gates_short(feature: &FeatureStatus) -> String {
 fn waivers_short(feature: &FeatureStatus) -> String {
     match feature.waivers.first() {
         None => "-".into(),
+        Some(w) if w.problem.is_some() => format!("{} rejected", w.rule),
         Some(w) if w.days_left < 0 => format!("{} expired", w.rule),
         Some(w) => format!("{} {}d", w.rule, w.days_left),
+    }
+}
+
+/// One waiver in words: until when, or why it does not count.
+fn waiver_words(w: &super::WaiverStatus) -> String {
+    match (&w.problem, w.days_left) {
+        (Some(problem), _) => format!("{} not accepted: {problem}", w.rule),
+        (None, days) if days < 0 => format!("{} expired {}", w.rule, w.expires),
+        (None, days) => format!("{} until {} ({days} days)", w.rule, w.expires),
     }
 }
 
@@ -191,7 +197,23 @@ pub fn table(board: &Board, color: bool, width: usize) -> String {
         .iter()
         .map(|(stage, n)| format!("{} {n}", one_line(stage)))
         .collect();
-    let _ = writeln!(out, "Totals: {}", totals.join(" · "));
+    // The totals wrap at the width, between stages.
+    let mut line = String::from("Totals:");
+    let mut first = true;
+    for total in totals {
+        if !first && line.width() + 3 + total.width() > width {
+            let _ = writeln!(out, "{line} ·");
+            line = String::from("       ");
+            first = true;
+        }
+        if !first {
+            line.push_str(" ·");
+        }
+        line.push(' ');
+        line.push_str(&total);
+        first = false;
+    }
+    let _ = writeln!(out, "{line}");
     out
 }
 
@@ -259,16 +281,7 @@ pub fn markdown(board: &Board) -> String {
             let waivers: Vec<String> = feature
                 .waivers
                 .iter()
-                .map(|w| {
-                    if w.days_left < 0 {
-                        cell(&format!("{} expired {}", w.rule, w.expires))
-                    } else {
-                        cell(&format!(
-                            "{} until {} ({} days)",
-                            w.rule, w.expires, w.days_left
-                        ))
-                    }
-                })
+                .map(|w| cell(&waiver_words(w)))
                 .collect();
             let id = if feature.blocked {
                 format!("⛔ **{}**", cell(&feature.id))
@@ -470,18 +483,7 @@ pub fn html(board: &Board) -> String {
                 feature
                     .waivers
                     .iter()
-                    .map(|w| {
-                        if w.days_left < 0 {
-                            format!("{} expired {}", html_text(&w.rule), html_text(&w.expires))
-                        } else {
-                            format!(
-                                "{} until {} ({} days)",
-                                html_text(&w.rule),
-                                html_text(&w.expires),
-                                w.days_left
-                            )
-                        }
-                    })
+                    .map(|w| html_text(&waiver_words(w)))
                     .collect(),
             );
             let blocked = if feature.blocked {

@@ -160,6 +160,14 @@ pub enum Format {
 pub struct StatusArgs {
     /// Only features under these paths.
     pub paths: Vec<PathBuf>,
+    /// Show the board of the head commit as the merge-base with REF judges
+    /// it (its policies, config and roles), as the pull-request check does:
+    /// for a board in a pull-request comment.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The head of the range (default HEAD).
+    #[arg(long, value_name = "REF", requires = "base")]
+    pub head: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
     pub format: StatusFormat,

@@ -112,7 +112,8 @@ fn full_page(out: &mut Vec<u8>) -> std::io::Result<()> {
             .collect();
         top = top.mut_arg(argument, |a| {
             let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-            a.help(format!("{help} Used by: {}.", users.join(", ")))
+            let help = help.trim_end_matches('.');
+            a.help(format!("{help}. Used by: {}.", users.join(", ")))
         });
     }
     let page = clap_mangen::Man::new(top);

@@ -1,4 +1,5 @@
-//! `policy status`: load the working tree, run the same check as `lint`,
+//! `policy status`: load the working tree (or, with `--base`, the head
+//! commit judged by the merge-base), run the same check as `lint`,
 //! build the launch board, render it. Exit 0 with the board; 2 when the
 //! configuration or policies cannot be loaded (the errors are shown).
 
@@ -14,14 +15,23 @@ use crate::commands::lint::write_report;
 use crate::{Failure, project, use_color};
 
 pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
+    // On a branch, the board a reviewer trusts is the one the merge-base
+    // judges: the branch cannot choose its own roles or policies (§3.1).
+    let mode = match &args.base {
+        Some(base) => Mode::Range {
+            base: base.clone(),
+            head: args.head.clone(),
+        },
+        None => Mode::Tree,
+    };
     let request = Request {
-        mode: Mode::Tree,
+        mode,
         all: true,
         run_dir: project::start_dir(cli)?,
         config: cli.config.clone(),
         paths: args.paths.clone(),
         today: project::today(cli)?,
-        target_branch: None,
+        target_branch: std::env::var("GITHUB_BASE_REF").ok(),
     };
     let loaded = change::load(&request).map_err(|e| Failure::usage(e.0))?;
     let mut outcome = engine::check(&loaded.workspace, &loaded.settings);
