@@ -686,9 +686,12 @@ fn a_month_of_pull_requests_through_the_hook_ends_in_a_launch() {
     );
     let blocked = team.commit_blocked(PM, "chat-summary: residual risk is medium");
     assert_eq!(blocked.matches("is stale").count(), 6, "{blocked}");
-    // The honest way through today: the changed feature goes back to
-    // `review` with the change, the panel re-signs it, and it is cleared
-    // again (a second stage move in the same pull request).
+    // The hook blocks every change of meaning to a cleared feature, though
+    // only the committed change can be re-signed. The way through without
+    // bypassing it: the changed feature goes back to `review` with the
+    // change, the panel re-signs it, and it is cleared again (a second
+    // stage move in the same pull request). A launched feature has no such
+    // way that keeps it `launched`.
     team.edit_feature("chat-summary", "stage = \"cleared\"", "stage = \"review\"");
     team.commit(PM, "chat-summary: residual risk is medium; back to review");
     let (code, found) = team.ci();
