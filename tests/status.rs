@@ -616,6 +616,38 @@ fn unreadable_and_duplicate_manifests_have_their_own_rows() {
 }
 
 #[test]
+fn an_expiring_waiver_names_its_feature_when_a_change_touches_another() {
+    // A pull request or a commit that touches only `chat` loads only `chat`;
+    // the warning about `beta`'s waiver still belongs to `beta`.
+    let repo = scenario();
+    let feature_of_warning = |args: &[&str]| {
+        let mut full = vec!["lint", "--format", "json"];
+        full.extend_from_slice(args);
+        let (_, stdout, stderr) = repo.policy(PM, &full);
+        let document: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+        let warnings: Vec<serde_json::Value> = document["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "PL037")
+            .map(|d| d["feature"].clone())
+            .collect();
+        warnings
+    };
+    assert_eq!(feature_of_warning(&[]), ["beta"]);
+    repo.git(PM, &["checkout", "-q", "-b", "pr"]);
+    repo.feature("chat", "review", "low");
+    assert_eq!(feature_of_warning(&["--base", "main"]), ["beta"]);
+    repo.write(
+        "features/chat/feature.toml",
+        "id = \"chat\"\ntitle = \"Chat v2\"\nstage = \"review\"\n",
+    );
+    repo.git(PM, &["add", "-A"]);
+    assert_eq!(feature_of_warning(&["--staged"]), ["beta"]);
+}
+
+#[test]
 fn warn_days_sets_the_horizon_and_zero_turns_it_off() {
     let repo = scenario();
     let with = |extra: &str| {

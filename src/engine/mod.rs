@@ -1506,9 +1506,10 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
                 waiver.rule, waiver.approved_by
             ))
         );
+        // A change loads only the features it touches: one it did not
+        // load may exist, and the warning is still about it.
         if let Some(d) = out.last_mut() {
-            d.feature = known
-                .contains(waiver.feature.as_str())
+            d.feature = (workspace.partial || known.contains(waiver.feature.as_str()))
                 .then(|| waiver.feature.clone());
         }
     }
