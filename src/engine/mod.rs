@@ -1470,8 +1470,7 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
                 )),
             );
             if let Some(d) = out.last_mut() {
-                d.feature = known
-                    .contains(waiver.feature.as_str())
+                d.feature = (workspace.partial || known.contains(waiver.feature.as_str()))
                     .then(|| waiver.feature.clone());
             }
             continue;
