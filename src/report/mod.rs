@@ -2,6 +2,7 @@
 //! string; the binary decides where it goes.
 
 pub mod github;
+pub mod group;
 pub mod human;
 pub mod json;
 pub mod sarif;
