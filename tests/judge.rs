@@ -1637,3 +1637,55 @@ fn a_comment_on_top_of_an_edit_does_not_launder_self_approval() {
         "{lint:#?}"
     );
 }
+
+/// Two fields of a cleared feature changed: three gate findings and three
+/// stale sign-offs follow from one edit. The human output says it once,
+/// the gate first, in a screenful; JSON keeps one result per finding.
+#[test]
+fn a_stale_panel_is_one_diagnostic_with_the_gate_first() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text
+            .replace("risk_tier = \"medium\"", "risk_tier = \"high\"")
+            .replace("title = \"Feature chat\"", "title = \"Chat\""),
+    );
+    repo.commit(PM, "chat: two fields");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.find("LG001").len(), 3, "{lint:#?}");
+    assert_eq!(lint.find("PL017").len(), 3, "{lint:#?}");
+
+    let (exit, _, human) = repo.policy_as(DEV, &["lint", "--base", "main"]);
+    assert_eq!(exit, 1, "{human}");
+    let lines = human.lines().count();
+    assert!(lines < 40, "{lines} lines:\n{human}");
+    assert_eq!(
+        human.lines().next(),
+        Some("LG001"),
+        "the gate that blocks comes first:\n{human}"
+    );
+    assert_eq!(human.matches("LG001\n").count(), 1, "{human}");
+    assert!(!human.contains("PL017\n"), "PL017 folded in:\n{human}");
+    for role in ["safety-researcher", "policy-analyst", "legal-counsel"] {
+        assert!(human.contains(&format!("`{role}`")), "{role}:\n{human}");
+    }
+    assert!(
+        human.contains("was \"medium\" when signed") && human.contains("was \"Feature chat\""),
+        "both changed values are labelled:\n{human}"
+    );
+    assert!(
+        human.contains("6 findings shown as one: LG001 ×3 (error), PL017 ×3 (warning)"),
+        "{human}"
+    );
+    assert!(!human.contains("violates this rule"), "{human}");
+    // The summary still counts every finding.
+    assert!(
+        human.contains("3 errors, 3 warnings in 1 feature"),
+        "{human}"
+    );
+    insta::assert_snapshot!(human);
+}

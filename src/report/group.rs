@@ -202,7 +202,18 @@ pub fn merged(group: &Group<'_>) -> Diagnostic {
             ));
         }
     }
-    let mut help = key.help.clone().unwrap_or_default();
+    // Help of the key finding's kind, once per distinct text: one line
+    // when the rule has its own, one command per item when it is made per
+    // item.
+    let mut helps: Vec<&str> = Vec::new();
+    for member in group.members.iter().filter(|m| m.code == key.code) {
+        if let Some(help) = member.help.as_deref()
+            && !helps.contains(&help)
+        {
+            helps.push(help);
+        }
+    }
+    let mut help = helps.join("\n");
     if !help.is_empty() {
         help.push('\n');
     }
