@@ -1689,3 +1689,92 @@ fn a_stale_panel_is_one_diagnostic_with_the_gate_first() {
     );
     insta::assert_snapshot!(human);
 }
+
+// Impact preview of a policy change (PL038).
+
+const OWNER_RULE: &str = "\n[[rules]]\ncode = \"EX001\"\ntitle = \"Features name an owner\"\nseverity = \"warning\"\nassert = \"has(feature.owner)\"\n";
+
+/// `main` with two features that name no owner, and a branch `pr`.
+fn preview_repo(policy: &str) -> Repo {
+    let repo = Repo::new();
+    repo.write("policies/launch-gate.toml", policy);
+    repo.write(
+        "features/search/feature.toml",
+        &feature("search", "design", "medium"),
+    );
+    repo.commit(PM, "search");
+    repo.branch("pr");
+    repo
+}
+
+#[test]
+fn a_pr_adding_a_rule_previews_the_features_that_would_fail_it() {
+    let repo = preview_repo(POLICY);
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{}{OWNER_RULE}", POLICY.replace("1.0.0", "1.1.0")),
+    );
+    repo.commit(DEV, "require an owner");
+
+    let lint = repo.lint(&["--base", "main"]);
+    let notes = lint.find("PL038");
+    assert_eq!(notes.len(), 2, "{lint:#?}");
+    for (note, id) in notes.iter().zip(["chat", "search"]) {
+        assert_eq!(note.severity, "note");
+        assert_eq!(
+            note.message,
+            format!("after this change, `{id}` would fail EX001 (new rule)")
+        );
+        assert_eq!(note.feature, id);
+    }
+    assert!(!lint.has("EX001"), "the base judges the change: {lint:#?}");
+    // The notes alone never fail a check: with the owner's go, it passes.
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let signed = repo.lint(&["--base", "main"]);
+    assert_eq!(signed.exit, 0, "{signed:#?}");
+    assert_eq!(signed.find("PL038").len(), 2, "{signed:#?}");
+}
+
+#[test]
+fn a_pr_relaxing_a_rule_previews_the_features_that_would_pass_it() {
+    let repo = preview_repo(&format!("{POLICY}{OWNER_RULE}"));
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{POLICY}{OWNER_RULE}")
+            .replace("1.0.0", "1.1.0")
+            .replace(
+                "has(feature.owner)",
+                "feature.stage == 'design' || has(feature.owner)",
+            ),
+    );
+    repo.commit(DEV, "owners from review on");
+
+    let lint = repo.lint(&["--base", "main"]);
+    let messages: Vec<&str> = lint
+        .find("PL038")
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "after this change, `chat` would no longer fail EX001",
+            "after this change, `search` would no longer fail EX001",
+        ],
+        "{lint:#?}"
+    );
+}
+
+#[test]
+fn a_pr_not_touching_policies_gets_no_preview() {
+    let repo = preview_repo(&format!("{POLICY}{OWNER_RULE}"));
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "design", "high"),
+    );
+    repo.commit(PM, "chat is high risk");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert!(!lint.has("PL038"), "{lint:#?}");
+    assert!(lint.has("EX001"), "the rule in force still runs: {lint:#?}");
+}

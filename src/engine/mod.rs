@@ -11,6 +11,7 @@ mod history;
 mod interpolate;
 mod memo;
 mod playbook_demands;
+mod preview;
 mod signoffs;
 pub mod values;
 
@@ -211,6 +212,11 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 .count()
         }
     };
+    // What the change's own policies would report once merged, on every
+    // feature (whatever the change touched): notes only.
+    let mut preview = preview::policy_change(workspace, settings, &fields, &rules, &signoff_states);
+    apply_lint_levels(workspace, &mut preview);
+    diagnostics.extend(preview);
     // Expiry is an event of time: every feature's waivers are looked at,
     // whatever the change touched.
     let mut expiring = expiring_waivers(workspace, settings);
