@@ -900,7 +900,13 @@ fn load_git_with(
             change_findings.push(workspace::manifest_missing(dir, Some(&change.path)));
         }
     }
-    let load_all = request.all || changed_playbooks || !named_ids.is_empty();
+    // A policy change in range mode previews its own policies on every
+    // feature at the head (engine::preview), so every manifest is loaded.
+    let changed_policies = range
+        && changes
+            .iter()
+            .any(|c| is_policy_path(&config, &prefix, &c.path));
+    let load_all = request.all || changed_playbooks || !named_ids.is_empty() || changed_policies;
     let only = (!load_all).then_some(&touched_dirs);
 
     let policy_snapshot: &dyn Snapshot = match (&judge_snapshot, range) {

@@ -110,6 +110,29 @@ pub struct Diagnostic {
     /// A problem with the configuration or a policy file rather than with
     /// the features being checked: the run cannot be trusted, exit code 2.
     pub config: bool,
+    /// What this finding shares with others of its feature. The human
+    /// output shows findings of one feature with equal cause keys as one
+    /// diagnostic; machine formats keep one result per finding.
+    pub cause: Option<Cause>,
+}
+
+/// One fact several findings of a feature follow from (three panel
+/// sign-offs made stale by one edit give three gate findings and three
+/// stale-sign-off findings), and how to say it once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// Equal for the findings the fact explains: `stale: <what changed>`,
+    /// `LG001 missing`.
+    pub key: String,
+    /// What this finding adds to the group: a role.
+    pub item: String,
+    /// The group's message: `.0`, the items (`` `a`, `b` and `c` ``), `.1`.
+    pub message: (String, String),
+    /// The group's primary label, the same way.
+    pub label: (String, String),
+    /// A gate that blocks the feature (a required sign-off), shown before
+    /// the findings that explain it.
+    pub gate: bool,
 }
 
 impl Diagnostic {
@@ -125,6 +148,7 @@ impl Diagnostic {
             waived_by: None,
             role: None,
             config: false,
+            cause: None,
         }
     }
 
@@ -155,6 +179,11 @@ impl Diagnostic {
 
     pub fn maybe_help(mut self, help: Option<String>) -> Self {
         self.help = help;
+        self
+    }
+
+    pub fn cause(mut self, cause: Cause) -> Self {
+        self.cause = Some(cause);
         self
     }
 

@@ -408,9 +408,15 @@ pub struct Rule {
     /// (`measured` for `metrics.<key>.measured`).
     pub at: Option<String>,
     /// The violation's message (default: the title), also for missing or
-    /// stale sign-offs. With `each`, `{key}` is replaced by the entry's key;
-    /// without `{key}` the entry is named before the message.
+    /// stale sign-offs. Placeholders are filled without CEL:
+    /// `{feature.<path>}` and `{base.<path>}` (the manifest's value now and
+    /// at the base), and with `each`, `{key}`, `{value}` and
+    /// `{value.<path>}`; without `{key}` the entry is named before the
+    /// message.
     pub message: Option<String>,
+    /// What the label under the offending value says (`"{value.measured} is
+    /// below the target {value.target}"`); same placeholders as `message`.
+    pub label: Option<String>,
     /// How to fix a violation.
     pub help: Option<String>,
 }

@@ -1637,3 +1637,144 @@ fn a_comment_on_top_of_an_edit_does_not_launder_self_approval() {
         "{lint:#?}"
     );
 }
+
+/// Two fields of a cleared feature changed: three gate findings and three
+/// stale sign-offs follow from one edit. The human output says it once,
+/// the gate first, in a screenful; JSON keeps one result per finding.
+#[test]
+fn a_stale_panel_is_one_diagnostic_with_the_gate_first() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("chat", "chat");
+    repo.branch("pr");
+    let text = repo.read("features/chat/feature.toml");
+    repo.write(
+        "features/chat/feature.toml",
+        &text
+            .replace("risk_tier = \"medium\"", "risk_tier = \"high\"")
+            .replace("title = \"Feature chat\"", "title = \"Chat\""),
+    );
+    repo.commit(PM, "chat: two fields");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.find("LG001").len(), 3, "{lint:#?}");
+    assert_eq!(lint.find("PL017").len(), 3, "{lint:#?}");
+
+    let (exit, _, human) = repo.policy_as(DEV, &["lint", "--base", "main"]);
+    assert_eq!(exit, 1, "{human}");
+    let lines = human.lines().count();
+    assert!(lines < 40, "{lines} lines:\n{human}");
+    assert_eq!(
+        human.lines().next(),
+        Some("LG001"),
+        "the gate that blocks comes first:\n{human}"
+    );
+    assert_eq!(human.matches("LG001\n").count(), 1, "{human}");
+    assert!(!human.contains("PL017\n"), "PL017 folded in:\n{human}");
+    for role in ["safety-researcher", "policy-analyst", "legal-counsel"] {
+        assert!(human.contains(&format!("`{role}`")), "{role}:\n{human}");
+    }
+    assert!(
+        human.contains("was \"medium\" when signed") && human.contains("was \"Feature chat\""),
+        "both changed values are labelled:\n{human}"
+    );
+    assert!(
+        human.contains("6 findings shown as one: LG001 ×3 (error), PL017 ×3 (warning)"),
+        "{human}"
+    );
+    assert!(!human.contains("violates this rule"), "{human}");
+    // The summary still counts every finding.
+    assert!(
+        human.contains("3 errors, 3 warnings in 1 feature"),
+        "{human}"
+    );
+    insta::assert_snapshot!(human);
+}
+
+// Impact preview of a policy change (PL038).
+
+const OWNER_RULE: &str = "\n[[rules]]\ncode = \"EX001\"\ntitle = \"Features name an owner\"\nseverity = \"warning\"\nassert = \"has(feature.owner)\"\n";
+
+/// `main` with two features that name no owner, and a branch `pr`.
+fn preview_repo(policy: &str) -> Repo {
+    let repo = Repo::new();
+    repo.write("policies/launch-gate.toml", policy);
+    repo.write(
+        "features/search/feature.toml",
+        &feature("search", "design", "medium"),
+    );
+    repo.commit(PM, "search");
+    repo.branch("pr");
+    repo
+}
+
+#[test]
+fn a_pr_adding_a_rule_previews_the_features_that_would_fail_it() {
+    let repo = preview_repo(POLICY);
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{}{OWNER_RULE}", POLICY.replace("1.0.0", "1.1.0")),
+    );
+    repo.commit(DEV, "require an owner");
+
+    let lint = repo.lint(&["--base", "main"]);
+    let notes = lint.find("PL038");
+    assert_eq!(notes.len(), 2, "{lint:#?}");
+    for (note, id) in notes.iter().zip(["chat", "search"]) {
+        assert_eq!(note.severity, "note");
+        assert_eq!(
+            note.message,
+            format!("after this change, `{id}` would fail EX001 (new rule)")
+        );
+        assert_eq!(note.feature, id);
+    }
+    assert!(!lint.has("EX001"), "the base judges the change: {lint:#?}");
+    // The notes alone never fail a check: with the owner's go, it passes.
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let signed = repo.lint(&["--base", "main"]);
+    assert_eq!(signed.exit, 0, "{signed:#?}");
+    assert_eq!(signed.find("PL038").len(), 2, "{signed:#?}");
+}
+
+#[test]
+fn a_pr_relaxing_a_rule_previews_the_features_that_would_pass_it() {
+    let repo = preview_repo(&format!("{POLICY}{OWNER_RULE}"));
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{POLICY}{OWNER_RULE}")
+            .replace("1.0.0", "1.1.0")
+            .replace(
+                "has(feature.owner)",
+                "feature.stage == 'design' || has(feature.owner)",
+            ),
+    );
+    repo.commit(DEV, "owners from review on");
+
+    let lint = repo.lint(&["--base", "main"]);
+    let messages: Vec<&str> = lint
+        .find("PL038")
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "after this change, `chat` would no longer fail EX001",
+            "after this change, `search` would no longer fail EX001",
+        ],
+        "{lint:#?}"
+    );
+}
+
+#[test]
+fn a_pr_not_touching_policies_gets_no_preview() {
+    let repo = preview_repo(&format!("{POLICY}{OWNER_RULE}"));
+    repo.write(
+        "features/chat/feature.toml",
+        &feature("chat", "design", "high"),
+    );
+    repo.commit(PM, "chat is high risk");
+
+    let lint = repo.lint(&["--base", "main"]);
+    assert!(!lint.has("PL038"), "{lint:#?}");
+    assert!(lint.has("EX001"), "the rule in force still runs: {lint:#?}");
+}

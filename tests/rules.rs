@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037",
+    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037", "PL038",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they

@@ -11,6 +11,7 @@ use std::ops::Range;
 use cel::objects::Key;
 use cel::{ExecutionError, Value as Cel};
 
+use super::interpolate::Values;
 use super::memo::Evaluation;
 use super::{CompiledRule, describe_error, misspelt_in_policy, read_span, repeats_a_schema_error};
 use crate::diagnostic::Diagnostic;
@@ -177,19 +178,29 @@ pub(super) fn evaluate(
         match evaluation.execute_for_entry(assert, &entry.key, &entry.value) {
             Ok(Cel::Bool(true)) => {}
             Ok(Cel::Bool(false)) => {
-                let message = rule.message.as_deref().unwrap_or(&rule.title);
-                let message = if message.contains("{key}") {
-                    message.replace("{key}", &entry.key_text)
+                let values = Values {
+                    feature: &feature.table,
+                    base: evaluation.base(),
+                    entry: Some((&entry.key_text, &entry.value)),
+                };
+                let names_entry = rule.message.as_deref().is_some_and(|m| m.contains("{key}"));
+                let (message, label) = super::failure_text(
+                    rule,
+                    &values,
+                    at.as_ref().map(|at| at.join(".")).as_deref().unwrap_or(""),
+                    false,
+                    None,
+                );
+                let message = if names_entry {
+                    message
                 } else {
                     format!("{}: {message}", entry.name)
                 };
-                out.push(
-                    violation(message, span.clone(), "violates this rule".into()).related(
-                        &assert.file,
-                        assert.span.clone(),
-                        format!("{} requires this of every entry", rule.code),
-                    ),
-                );
+                out.push(violation(message, span.clone(), label).related(
+                    &assert.file,
+                    assert.span.clone(),
+                    format!("{} requires this of every entry", rule.code),
+                ));
             }
             Ok(other) => out.push(failed(
                 assert,

@@ -92,6 +92,11 @@ impl<'a, 'm> Evaluation<'a, 'm> {
         }
     }
 
+    /// The manifest at the base, when there is one.
+    pub fn base(&self) -> Option<&'a Table> {
+        self.base
+    }
+
     pub fn execute(&mut self, expression: &Expression) -> Result<Cel, ExecutionError> {
         if expression.comprehension_depth > 0 {
             self.within_budget(expression)?;

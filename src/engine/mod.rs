@@ -8,8 +8,10 @@ pub mod expr;
 mod fields;
 pub mod gates;
 mod history;
+mod interpolate;
 mod memo;
 mod playbook_demands;
+mod preview;
 mod signoffs;
 pub mod values;
 
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use cel::{Context, ExecutionError, Value as Cel};
 use rayon::prelude::*;
 
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::diagnostic::{self, Cause, Diagnostic, Severity};
 use crate::model::feature::{CORE_FIELDS, Feature};
 use crate::model::policy::{Policy, Rule};
 use crate::model::workspace::{PolicySource, Workspace};
@@ -210,6 +212,11 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 .count()
         }
     };
+    // What the change's own policies would report once merged, on every
+    // feature (whatever the change touched): notes only.
+    let mut preview = preview::policy_change(workspace, settings, &fields, &rules, &signoff_states);
+    apply_lint_levels(workspace, &mut preview);
+    diagnostics.extend(preview);
     // Expiry is an event of time: every feature's waivers are looked at,
     // whatever the change touched.
     let mut expiring = expiring_waivers(workspace, settings);
@@ -1272,14 +1279,20 @@ fn evaluate_rule(
             Ok(Cel::Bool(true)) => {}
             Ok(Cel::Bool(false)) => {
                 let span = primary_span(feature, rule, &expressions);
-                let message = rule.message.clone().unwrap_or_else(|| rule.title.clone());
-                out.push(
-                    violation(message, span, "violates this rule".into()).related(
-                        &assert.file,
-                        assert.span.clone(),
-                        format!("{} requires this", rule.code),
-                    ),
-                );
+                let values = interpolate::Values {
+                    feature: &feature.table,
+                    base: evaluation.base(),
+                    entry: None,
+                };
+                let at = rule.at.as_ref().map(|at| at.text.as_str());
+                let shown = at.and_then(|at| shown_value(feature.table.lookup(at)));
+                let (message, label) =
+                    failure_text(rule, &values, at.unwrap_or(""), at.is_some(), shown);
+                out.push(violation(message, span, label).related(
+                    &assert.file,
+                    assert.span.clone(),
+                    format!("{} requires this", rule.code),
+                ));
             }
             Ok(other) => {
                 out.push(
@@ -1363,17 +1376,83 @@ fn evaluate_rule(
         };
         let Some(problem) = problem else { continue };
         let stage = feature.stage.as_deref().unwrap_or("?");
+        let stated = rule.message.as_deref().unwrap_or(&rule.title);
+        let role_name = &role.text;
+        let no_go = state.is_some_and(|s| s.decision == crate::model::signoff::Decision::NoGo);
+        // One fact per kind of problem, so the human output says it once
+        // for every role it affects (and with the stale-sign-off findings
+        // of the same change).
+        let (label, cause) = match state {
+            None => (
+                format!("`{stage}` without a go from `{role_name}`"),
+                Some(Cause {
+                    key: format!("{} missing", rule.code),
+                    item: role_name.clone(),
+                    message: (format!("{stated}: missing sign-offs from "), String::new()),
+                    label: (format!("`{stage}` without a go from "), String::new()),
+                    gate: true,
+                }),
+            ),
+            Some(_) if twice.is_some() => (
+                format!("`{role_name}`'s go is by a person who gave another one"),
+                Some(Cause {
+                    key: format!("{} twice {role_name}", rule.code),
+                    item: role_name.clone(),
+                    message: (format!("{stated}: "), String::new()),
+                    label: (String::new(), String::new()),
+                    gate: true,
+                }),
+            ),
+            Some(_) if no_go => (
+                format!("`{role_name}` decided no-go"),
+                Some(Cause {
+                    key: format!("{} no-go", rule.code),
+                    item: role_name.clone(),
+                    message: (format!("{stated}: "), " decided no-go".into()),
+                    label: ("no-go from ".into(), String::new()),
+                    gate: true,
+                }),
+            ),
+            Some(state) if state.invalid.is_some() => {
+                let why = state.invalid.as_deref().unwrap_or_default();
+                (
+                    format!("`{stage}` without a go from `{role_name}` that counts"),
+                    Some(Cause {
+                        key: format!("{} invalid: {why}", rule.code),
+                        item: role_name.clone(),
+                        message: (
+                            format!("{stated}: the sign-offs from "),
+                            format!(" do not count: {why}"),
+                        ),
+                        label: (
+                            format!("`{stage}` without a go that counts from "),
+                            String::new(),
+                        ),
+                        gate: true,
+                    }),
+                )
+            }
+            Some(state) => {
+                let reason = state
+                    .stale_reason
+                    .as_deref()
+                    .unwrap_or("changed since signing");
+                (
+                    format!("`{stage}` needs a fresh go from `{role_name}`"),
+                    Some(stale_cause(
+                        role_name,
+                        reason,
+                        (format!("`{stage}` needs a fresh go from "), String::new()),
+                        true,
+                    )),
+                )
+            }
+        };
         // The rule's own message says what is at stake; the problem says
         // which sign-off is missing or why it does not count.
-        let mut d = violation(
-            format!(
-                "{}: {problem}",
-                rule.message.as_deref().unwrap_or(&rule.title)
-            ),
-            feature.anchor_span(),
-            format!("stage `{stage}` needs a go from `{}`", role.text),
-        )
-        .related(
+        let mut d = violation(format!("{stated}: {problem}"), feature.anchor_span(), label);
+        d.cause = cause;
+        let mut d = d.related(
             &policy.file,
             role.span.clone(),
             format!("{} requires this role", rule.code),
@@ -1390,6 +1469,72 @@ fn evaluate_rule(
         d.role = Some(role.text.clone());
         out.push(d);
     }
+}
+
+/// The shared cause of a gate that waits for a stale sign-off and of the
+/// stale sign-off itself: the same edit made every sign-off it touched
+/// stale. `reason` is what changed (`` `risk.residual` ("low" → "high")
+/// changed ``).
+pub(crate) fn stale_cause(role: &str, reason: &str, label: (String, String), gate: bool) -> Cause {
+    Cause {
+        key: format!("stale: {reason}"),
+        item: role.to_string(),
+        message: (
+            "the sign-offs from ".into(),
+            format!(" are stale: {reason}"),
+        ),
+        label,
+        gate,
+    }
+}
+
+/// A manifest value as a label quotes it: a scalar or a short list, as
+/// TOML writes it; `None` for tables and long values.
+fn shown_value(entry: Option<&crate::model::tree::Entry>) -> Option<String> {
+    use crate::model::tree::Value;
+    let entry = entry?;
+    let text = match &entry.node.value {
+        Value::String(s) => format!("{s:?}"),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(_) | Value::Table(_) => return None,
+    };
+    (text.chars().count() <= 40).then_some(text)
+}
+
+/// The message and primary label of a failed assertion: the rule's
+/// `message` and `label` with their placeholders filled (DESIGN §2.4), or,
+/// for a label, what is wrong with the value it points at: `at` missing,
+/// or the value against the rule's title. A placeholder that cannot be
+/// filled falls back to the title, and to the default label.
+fn failure_text(
+    rule: &Rule,
+    values: &interpolate::Values<'_>,
+    at: &str,
+    at_set: bool,
+    shown: Option<String>,
+) -> (String, String) {
+    let message = rule
+        .message
+        .as_deref()
+        .and_then(|m| interpolate::fill(m, values))
+        .unwrap_or_else(|| rule.title.clone());
+    let label = rule
+        .label
+        .as_deref()
+        .and_then(|l| interpolate::fill(l, values))
+        .unwrap_or_else(|| {
+            let present = at_set && values.feature.lookup(at).is_some();
+            match shown {
+                _ if at_set && !present => format!("`{at}` is missing"),
+                _ if rule.message.is_some() => format!("does not meet: {}", rule.title),
+                Some(value) => format!("`{at}` = {value} does not meet {}", rule.code),
+                None => format!("does not meet {}", rule.code),
+            }
+        });
+    (message, label)
 }
 
 /// The roles that may approve a waiver of `rule`: the owners of the policy

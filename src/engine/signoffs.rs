@@ -273,7 +273,12 @@ fn feature_states(
                         let listed: Vec<String> =
                             changes.iter().flatten().map(|c| c.describe()).collect();
                         stale_reason = Some(format!("{} changed", listed.join(", ")));
-                        Diagnostic::new(
+                        let when_signed = match &first.before {
+                            Some(before) => format!("was {before} when "),
+                            None => "not there when ".to_string(),
+                        };
+                        // Every other changed value, on its own line.
+                        let mut d = Diagnostic::new(
                             codes::STALE_SIGNOFF,
                             Severity::Warning,
                             format!(
@@ -282,12 +287,19 @@ fn feature_states(
                                 listed.join(", ")
                             ),
                         )
-                        .at(
-                            &feature.file,
-                            first.span.clone(),
-                            first.label(&signoff.role),
-                        )
-                        .related(
+                        .at(&feature.file, first.span.clone(), first.label())
+                        .cause(super::stale_cause(
+                            &signoff.role,
+                            stale_reason.as_deref().unwrap_or_default(),
+                            (when_signed, " signed".into()),
+                            false,
+                        ));
+                        for change in changes.iter().flatten().skip(1) {
+                            if change.span != first.span {
+                                d = d.related(&feature.file, change.span.clone(), change.label());
+                            }
+                        }
+                        d.related(
                             &signoff.file,
                             signoff.digest_span.clone(),
                             "the content this sign-off approved",
@@ -313,6 +325,12 @@ fn feature_states(
                             feature.id_span(),
                             format!("current digest is {current}"),
                         )
+                        .cause(super::stale_cause(
+                            &signoff.role,
+                            stale_reason.as_deref().unwrap_or_default(),
+                            ("signed by ".into(), ": the content changed since".into()),
+                            false,
+                        ))
                     }
                 };
                 found.push(d.help(format!(
@@ -336,6 +354,15 @@ fn feature_states(
                                 span.clone(),
                                 "signed under this policy version",
                             )
+                            .cause(super::stale_cause(
+                                &signoff.role,
+                                &problem,
+                                (
+                                    "signed under an older policy major by ".into(),
+                                    String::new(),
+                                ),
+                                false,
+                            ))
                             .help(format!(
                                 "re-sign under the policy in force: `policy sign {} --role {}`",
                                 feature.id, signoff.role
@@ -457,12 +484,24 @@ impl FieldChange {
         }
     }
 
-    fn label(&self, role: &str) -> String {
+    /// What the value was when signed, as a label under it now.
+    fn label(&self) -> String {
         match &self.before {
-            Some(before) => format!("was {before} when `{role}` signed"),
-            None => format!("not there when `{role}` signed"),
+            Some(before) => format!("was {before} when signed"),
+            None => "not there when signed".to_string(),
         }
     }
+}
+
+/// A leaf value of the canonical form as a person reads it: floats and
+/// dates without their `f:` / `t:` tags (which only keep `1` and `1.0`
+/// apart in the digest).
+fn readable(canonical: &str) -> String {
+    canonical
+        .strip_prefix("f:")
+        .or_else(|| canonical.strip_prefix("t:"))
+        .unwrap_or(canonical)
+        .to_string()
 }
 
 /// The leaf values that differ between `signed` and the feature now, in
@@ -484,8 +523,8 @@ fn changed_fields(
                 .map_or_else(|| feature.anchor_span(), |e| e.node.span.clone());
             out.push(FieldChange {
                 path: path.clone(),
-                before: before.get(path).cloned(),
-                after: Some(value.clone()),
+                before: before.get(path).map(|v| readable(v)),
+                after: Some(readable(value)),
                 span,
             });
         }
@@ -495,7 +534,7 @@ fn changed_fields(
         if !after.contains_key(path) {
             out.push(FieldChange {
                 path: path.clone(),
-                before: Some(value.clone()),
+                before: Some(readable(value)),
                 after: None,
                 span: feature.anchor_span(),
             });

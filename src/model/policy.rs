@@ -63,6 +63,10 @@ pub struct Rule {
     pub require_signoffs: Vec<SpannedText>,
     pub at: Option<SpannedText>,
     pub message: Option<String>,
+    /// What the primary label under the offending value says (default: the
+    /// value's problem in the rule's words). Takes the same placeholders as
+    /// `message`.
+    pub label: Option<String>,
     pub help: Option<String>,
     /// The whole `[[rules]]` table, for labels that point at the rule.
     pub span: Range<usize>,
@@ -123,6 +127,7 @@ pub(crate) const RULE_FIELDS: &[&str] = &[
     "require_signoffs",
     "at",
     "message",
+    "label",
     "help",
 ];
 
@@ -256,6 +261,7 @@ fn parse_rule(
     let assert = spanned(&mut fields, "assert");
     let at = spanned(&mut fields, "at");
     let message = spanned(&mut fields, "message").map(|s| s.text);
+    let label = spanned(&mut fields, "label").map(|s| s.text);
     let help = spanned(&mut fields, "help").map(|s| s.text);
     let require_signoffs: Vec<SpannedText> = fields
         .strings("require_signoffs", false)
@@ -321,6 +327,7 @@ fn parse_rule(
         require_signoffs,
         at,
         message,
+        label,
         help,
         span,
     });

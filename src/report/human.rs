@@ -12,7 +12,9 @@ use miette::{
 use crate::diagnostic::{Diagnostic, Label, Severity, SourceFile};
 use crate::engine::Outcome;
 
-/// Renders every diagnostic followed by the summary line.
+/// Renders every diagnostic, most important first and findings with one
+/// cause as one ([`super::group`]), followed by the summary line (which
+/// counts every finding).
 pub fn render(outcome: &Outcome, color: bool, width: usize) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -24,7 +26,8 @@ pub fn render(outcome: &Outcome, color: bool, width: usize) -> String {
         .with_links(false)
         .with_context_lines(1);
     let mut out = String::new();
-    for diagnostic in &outcome.diagnostics {
+    for group in super::group::groups(&outcome.diagnostics) {
+        let diagnostic = &super::group::merged(&group);
         let view = View::new(diagnostic);
         if handler.render_report(&mut out, &view).is_err() {
             out.push_str(&format!(

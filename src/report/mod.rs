@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod github;
+pub mod group;
 pub mod human;
 pub mod json;
 pub mod sarif;

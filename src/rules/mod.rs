@@ -43,6 +43,7 @@ mod manifest_missing;
 mod outdated_playbook;
 mod playbook_missing_section;
 mod playbook_not_followed;
+mod policy_change_preview;
 mod policy_change_unsigned;
 mod schema;
 mod separation_of_duties;
@@ -81,6 +82,7 @@ pub mod codes {
     pub use super::outdated_playbook::OUTDATED_PLAYBOOK;
     pub use super::playbook_missing_section::PLAYBOOK_MISSING_SECTION;
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
+    pub use super::policy_change_preview::POLICY_CHANGE_PREVIEW;
     pub use super::policy_change_unsigned::POLICY_CHANGE_UNSIGNED;
     pub use super::schema::SCHEMA;
     pub use super::separation_of_duties::SEPARATION_OF_DUTIES;
@@ -139,6 +141,7 @@ pub const BUILTIN: &[&Check] = &[
     &separation_of_duties::SEPARATION_OF_DUTIES_CHECK,
     &manifest_missing::MANIFEST_MISSING_CHECK,
     &manifest_key_typo::MANIFEST_KEY_TYPO_CHECK,
+    &policy_change_preview::POLICY_CHANGE_PREVIEW_CHECK,
 ];
 
 /// The built-in check with this code, if any.

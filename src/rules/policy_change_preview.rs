@@ -1,0 +1,30 @@
+declare_check! {
+    /// ## What it checks
+    /// In range mode (`--base`), a change that edits, adds or deletes a policy is judged by
+    /// the policies of the merge-base, so it cannot relax its own judge. This note previews
+    /// the other side: the change's own version of the policies is also run against every
+    /// feature at the head commit, and for each rule whose text the change alters, every
+    /// feature that would start or stop failing it after the merge gets a note
+    /// (`after this change, `upload` would fail LG004 (new rule)`, `… would no longer fail
+    /// MON001`). Live waivers are taken into account. Notes never change the exit code.
+    ///
+    /// ## Why it matters
+    /// A policy pull request touches no feature, so its check says nothing about the
+    /// features it will block or release once merged: reviewers learn the impact from the
+    /// next unrelated change that fails. The preview puts it on the pull request.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [[rules]]                          # added by the pull request
+    /// code = "LG004"
+    /// title = "Features that take files have a retention limit"
+    /// when = '"files" in feature.inputs'
+    /// assert = 'has(feature.retention_days)'
+    /// ```
+    ///
+    /// ## Fix
+    /// Nothing to fix: read the notes before approving the policy change, and tell the owners
+    /// of the features that would start failing. Only changed rules are evaluated, but on
+    /// every feature, so a policy change costs as much as a check of the whole tree.
+    POLICY_CHANGE_PREVIEW, POLICY_CHANGE_PREVIEW_CHECK = ("PL038", "policy-change-preview", Note);
+}
