@@ -1113,24 +1113,47 @@ fn a_panel_member_cannot_sign_off_their_own_edit() {
     assert_eq!(lint.exit, 0, "{lint:#?}");
 }
 
-/// Re-signing with the hook installed: after a cleared feature changes,
-/// each panel member re-signs in a commit of their own and none is blocked
-/// (the other, still stale sign-offs were already so at HEAD); a commit that
-/// makes the feature worse is still blocked.
+/// Re-signing with the hook installed: a cleared feature's change of
+/// meaning goes through the hook with warnings (it must be committed before
+/// anyone can re-sign it) while the range check fails; each panel member
+/// re-signs in a commit of their own and none is blocked; a commit that
+/// makes the feature worse (a launch without the SRB) is still blocked.
 #[test]
 fn the_panel_re_signs_through_the_hook_one_commit_each() {
     let repo = Repo::new();
     repo.cleared_with_panel("chat", "chat");
-    // The feature changes (on a machine without the hook): every sign-off
-    // is now stale.
+    let (code, _, stderr) = repo.policy_as(PM, &["hook", "install"]);
+    assert_eq!(code, 0, "{stderr}");
+    // The feature changes through the hook: every sign-off is now stale,
+    // and only committed content can be re-signed, so the hook warns
+    // instead of blocking; the pull-request check fails until re-signed.
     let text = repo.read("features/chat/feature.toml");
     repo.write(
         "features/chat/feature.toml",
         &text.replace("risk_tier = \"medium\"", "risk_tier = \"high\""),
     );
-    repo.commit(PM, "chat is high risk");
-    let (code, _, stderr) = repo.policy_as(PM, &["hook", "install"]);
-    assert_eq!(code, 0, "{stderr}");
+    let staged = {
+        repo.git_ok_as(PM, &["add", "-A"]);
+        repo.lint(&["--staged"])
+    };
+    assert_eq!(staged.exit, 0, "{staged:#?}");
+    assert_eq!(staged.find("LG001").len(), 3);
+    assert!(
+        staged
+            .find("LG001")
+            .iter()
+            .all(|d| d.severity == "warning" && d.message.contains("re-sign")),
+        "{staged:#?}"
+    );
+    let output = repo.git_as(PM, &["commit", "-q", "-m", "chat is high risk"]);
+    assert!(
+        output.status.success(),
+        "a change of meaning is not blocked by the hook: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let range = repo.lint(&["--base", "HEAD~1"]);
+    assert_eq!(range.exit, 1, "the range check still needs the panel");
+    assert_eq!(range.errors("LG001").len(), 3);
     for (role, email) in PANEL {
         let (code, _, stderr) = repo.policy_as(
             email,

@@ -53,3 +53,31 @@ pub fn demote_preexisting(staged: &mut Outcome, head: &Outcome, changed: &BTreeS
         }
     }
 }
+
+/// What the commit's message gains when a stale sign-off gate is deferred.
+pub const RESIGN_FOLLOWS: &str = " (a warning here: the panel can only re-sign content once it is committed; the pull-request check requires the fresh go)";
+
+/// In a staged check, turns the gates that wait for a stale sign-off into
+/// warnings. A sign-off binds to committed content, so the change that
+/// makes it stale must be committed before anyone can re-sign it: blocking
+/// the commit would leave `--no-verify` as the only way forward. The range
+/// check (the gate of a pull request) still fails until the named roles
+/// give a fresh go; missing sign-offs, no-go decisions and sign-offs that
+/// do not count still block the commit.
+pub fn defer_resigning(staged: &mut Outcome) {
+    for d in &mut staged.diagnostics {
+        let stale_gate = d.role.is_some()
+            && d.cause
+                .as_ref()
+                .is_some_and(|c| c.gate && c.key.starts_with("stale: "));
+        if stale_gate && d.severity == Severity::Error {
+            d.severity = Severity::Warning;
+            d.message.push_str(RESIGN_FOLLOWS);
+            let note = "this commit may go ahead: re-signing follows it, and the pull-request check fails until it has";
+            d.help = Some(match d.help.take() {
+                Some(help) => format!("{note}\n{help}"),
+                None => note.to_string(),
+            });
+        }
+    }
+}

@@ -61,6 +61,7 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
             .map(|b| b.changed.clone())
             .unwrap_or_default();
         engine::compare::demote_preexisting(&mut outcome, &head, &changed);
+        engine::compare::defer_resigning(&mut outcome);
     }
     outcome.diagnostics.append(&mut diagnostics);
     diagnostic::sort(&mut outcome.diagnostics);
