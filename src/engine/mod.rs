@@ -180,6 +180,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             out
         })
         .collect();
+    diagnostics.reserve_exact(per_feature.iter().map(Vec::len).sum());
     diagnostics.extend(per_feature.into_iter().flatten());
     attribute_to_features(workspace, &mut diagnostics);
     apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
@@ -1573,14 +1574,15 @@ fn waiver_approvers(workspace: &Workspace, rule: &str) -> Option<Vec<String>> {
 fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let warn_days = workspace.config.waiver_warn_days;
     let mut out = Vec::new();
-    if warn_days <= 0 {
+    if workspace.waivers.is_empty() {
         return out;
     }
+    let loaded: BTreeSet<&str> = workspace.features.iter().map(|f| f.id.as_str()).collect();
     let known: BTreeSet<&str> = workspace
         .feature_dirs
         .iter()
         .map(|d| d.rsplit('/').next().unwrap_or(d))
-        .chain(workspace.features.iter().map(|f| f.id.as_str()))
+        .chain(loaded.iter().copied())
         .collect();
     for waiver in &workspace.waivers {
         let Ok(span) = settings.today.until(waiver.expires) else {
@@ -1589,7 +1591,7 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
         let days_left = i64::from(span.get_days());
         // An expired waiver is an error where its feature is checked
         // (PL021); a change that leaves the feature out still hears of it.
-        let outside_run = !workspace.features.iter().any(|f| f.id == waiver.feature)
+        let outside_run = !loaded.contains(waiver.feature.as_str())
             || settings
                 .report_on
                 .as_ref()
@@ -1620,7 +1622,7 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
             }
             continue;
         }
-        if !(0..warn_days).contains(&days_left) {
+        if warn_days <= 0 || !(0..warn_days).contains(&days_left) {
             continue;
         }
         let when = match days_left {

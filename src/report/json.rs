@@ -112,35 +112,45 @@ pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result
         return out.write_all(b",\n  \"diagnostics\": []\n}\n");
     }
     out.write_all(b",\n  \"diagnostics\": [\n")?;
-    let chunks: Vec<Vec<u8>> = outcome
-        .diagnostics
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut buf = Vec::with_capacity(chunk.len() * 1024);
-            for (i, d) in chunk.iter().enumerate() {
-                if i > 0 {
-                    buf.extend_from_slice(b",\n");
-                }
-                let one = serde_json::to_vec_pretty(&diagnostic(d)).unwrap_or_default();
-                // Nested two levels deep: every line gains four spaces.
-                // JSON strings never hold a raw newline, so lines are
-                // exactly the pretty printer's lines.
-                buf.extend_from_slice(b"    ");
-                for &byte in &one {
-                    buf.push(byte);
-                    if byte == b'\n' {
-                        buf.extend_from_slice(b"    ");
+    // Rendered a batch at a time, in parallel, into buffers that are
+    // reused: the report is never held whole in memory.
+    const CHUNK: usize = 256;
+    let threads = rayon::current_num_threads().max(1);
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); threads * 2];
+    let mut first = true;
+    for batch in outcome.diagnostics.chunks(CHUNK * buffers.len()) {
+        let chunks: Vec<&[Diagnostic]> = batch.chunks(CHUNK).collect();
+        buffers
+            .par_iter_mut()
+            .zip(chunks.par_iter())
+            .for_each(|(buf, chunk)| {
+                buf.clear();
+                let mut one = Vec::with_capacity(1024);
+                for (i, d) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        buf.extend_from_slice(b",\n");
+                    }
+                    one.clear();
+                    let _ = serde_json::to_writer_pretty(&mut one, &diagnostic(d));
+                    // Nested two levels deep: every line gains four spaces.
+                    // JSON strings never hold a raw newline, so lines are
+                    // exactly the pretty printer's lines.
+                    buf.extend_from_slice(b"    ");
+                    for &byte in &one {
+                        buf.push(byte);
+                        if byte == b'\n' {
+                            buf.extend_from_slice(b"    ");
+                        }
                     }
                 }
+            });
+        for buf in &buffers[..chunks.len()] {
+            if !first {
+                out.write_all(b",\n")?;
             }
-            buf
-        })
-        .collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",\n")?;
+            first = false;
+            out.write_all(buf)?;
         }
-        out.write_all(chunk)?;
     }
     out.write_all(b"\n  ]\n}\n")
 }
@@ -163,7 +173,7 @@ mod tests {
             authorship_unverified: false,
         };
         let mut outcome = empty();
-        for n in 0..600 {
+        for n in 0..2600 {
             let mut d = Diagnostic::new(
                 format!("PL{n:03}"),
                 Severity::Warning,

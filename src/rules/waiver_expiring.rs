@@ -1,7 +1,7 @@
 declare_check! {
     /// ## What it checks
-    /// A waiver expires in fewer than `[waivers] warn_days` days (default 14; `0` turns the
-    /// check off). It is reported in every mode and for every feature, touched or not: an
+    /// A waiver expires in fewer than `[waivers] warn_days` days (default 14; `0` turns this
+    /// advance warning off). It is reported in every mode and for every feature, touched or not: an
     /// expiry is an event of time, not of a change, so a pull request check warns before the
     /// gate the waiver holds open reopens. Once the waiver has expired, a check that leaves its
     /// feature out (a change that does not touch it) keeps warning that the gate is open again;
