@@ -1829,7 +1829,7 @@ fn apply_waivers(
                     format!("waiver `{}` matches no violation: {why}", waiver.name),
                 )
                 .at(&waiver.file, waiver.rule_span.clone(), "nothing to waive")
-                .help("delete the waiver")
+                .help("if the violation it excused is fixed, delete the waiver; a waiver written ahead of the change it is for (the stage move that will trigger the rule) matches once that change is in the same commit or pull request")
                 .feature(waiver.feature.clone()),
             );
         }
