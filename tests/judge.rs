@@ -1739,23 +1739,63 @@ fn a_pr_adding_a_rule_previews_the_features_that_would_fail_it() {
     );
     repo.commit(DEV, "require an owner");
 
+    // Unsigned, the change's rules are not run on every feature.
     let lint = repo.lint(&["--base", "main"]);
     let notes = lint.find("PL038");
-    assert_eq!(notes.len(), 2, "{lint:#?}");
-    for (note, id) in notes.iter().zip(["chat", "search"]) {
-        assert_eq!(note.severity, "note");
-        assert_eq!(
-            note.message,
-            format!("after this change, `{id}` would fail EX001 (new rule)")
-        );
-        assert_eq!(note.feature, id);
-    }
+    assert_eq!(notes.len(), 1, "{lint:#?}");
+    assert!(
+        notes[0]
+            .message
+            .contains("once the change carries its owners' go")
+    );
     assert!(!lint.has("EX001"), "the base judges the change: {lint:#?}");
-    // The notes alone never fail a check: with the owner's go, it passes.
+    // With the owner's go, the preview names the features; the note alone
+    // never fails a check.
     repo.sign_policy("launch-gate", "srb", CHAIR);
     let signed = repo.lint(&["--base", "main"]);
     assert_eq!(signed.exit, 0, "{signed:#?}");
-    assert_eq!(signed.find("PL038").len(), 2, "{signed:#?}");
+    let notes = signed.find("PL038");
+    assert_eq!(notes.len(), 1, "one note per rule: {signed:#?}");
+    assert_eq!(notes[0].severity, "note");
+    assert_eq!(
+        notes[0].message,
+        "after this change, 2 features would fail EX001 (new rule): `chat`, `search`"
+    );
+    assert_eq!(notes[0].file, "policies/launch-gate.toml");
+}
+
+/// A rule every feature would fail is one note that counts them.
+#[test]
+fn a_preview_names_ten_features_and_counts_the_rest() {
+    let repo = preview_repo(POLICY);
+    for n in 0..12 {
+        repo.write(
+            &format!("features/f{n:02}/feature.toml"),
+            &feature(&format!("f{n:02}"), "design", "low"),
+        );
+    }
+    repo.commit(PM, "twelve more");
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{}{OWNER_RULE}", POLICY.replace("1.0.0", "1.1.0")),
+    );
+    repo.commit(DEV, "require an owner");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    let notes = lint.find("PL038");
+    assert_eq!(notes.len(), 1, "{lint:#?}");
+    assert!(
+        notes[0].message.starts_with(
+            "after this change, 14 features would fail EX001 (new rule): `chat`, `f00`"
+        ),
+        "{}",
+        notes[0].message
+    );
+    assert!(
+        notes[0].message.ends_with(", 4 more"),
+        "{}",
+        notes[0].message
+    );
 }
 
 #[test]
@@ -1771,6 +1811,7 @@ fn a_pr_relaxing_a_rule_previews_the_features_that_would_pass_it() {
             ),
     );
     repo.commit(DEV, "owners from review on");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
 
     let lint = repo.lint(&["--base", "main"]);
     let messages: Vec<&str> = lint
@@ -1780,10 +1821,7 @@ fn a_pr_relaxing_a_rule_previews_the_features_that_would_pass_it() {
         .collect();
     assert_eq!(
         messages,
-        [
-            "after this change, `chat` would no longer fail EX001",
-            "after this change, `search` would no longer fail EX001",
-        ],
+        ["after this change, 2 features would no longer fail EX001: `chat`, `search`"],
         "{lint:#?}"
     );
 }
@@ -1800,4 +1838,29 @@ fn a_pr_not_touching_policies_gets_no_preview() {
     let lint = repo.lint(&["--base", "main"]);
     assert!(!lint.has("PL038"), "{lint:#?}");
     assert!(lint.has("EX001"), "the rule in force still runs: {lint:#?}");
+}
+
+/// A policy change loads every manifest for its preview; a manifest the
+/// change does not touch, broken on main already, does not fail it.
+#[test]
+fn a_signed_policy_change_is_not_failed_by_an_untouched_broken_manifest() {
+    let repo = Repo::new();
+    repo.write(
+        "features/broken/feature.toml",
+        "id = \"broken\nstage = \"design\"\n",
+    );
+    repo.commit(PM, "a manifest that does not parse");
+    repo.branch("pr");
+    repo.write(
+        "policies/launch-gate.toml",
+        &format!("{}{OWNER_RULE}", POLICY.replace("1.0.0", "1.1.0")),
+    );
+    repo.commit(DEV, "require an owner");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+    assert!(lint.has("PL038"), "{lint:#?}");
+    // On main, the broken manifest is still reported.
+    repo.git(&["checkout", "-q", "main"]);
+    assert_eq!(repo.lint(&[]).exit, 1);
 }

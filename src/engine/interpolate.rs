@@ -37,7 +37,7 @@ pub(super) fn fill(template: &str, values: &Values<'_>) -> Option<String> {
         };
         let name = &after[..close];
         match resolve(name, values) {
-            Resolved::Value(text) => out.push_str(&text),
+            Resolved::Value(text) => out.push_str(&shown(&text)),
             Resolved::Missing => return None,
             Resolved::NotAPlaceholder => out.push_str(&rest[open..open + close + 2]),
         }
@@ -45,6 +45,29 @@ pub(super) fn fill(template: &str, values: &Values<'_>) -> Option<String> {
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// The most characters of one filled value: a message quotes a value, it
+/// does not copy a document into every finding.
+pub(super) const MAX_FILLED_CHARS: usize = 120;
+
+/// A filled value on one line, at most [`MAX_FILLED_CHARS`] characters
+/// (cut with `…`): line breaks and tabs as `\n`, `\r`, `\t`.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_FILLED_CHARS * 4));
+    for (count, c) in text.chars().enumerate() {
+        if count == MAX_FILLED_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 enum Resolved {
@@ -127,6 +150,15 @@ fn show_cel(value: &Cel) -> Option<String> {
 mod tests {
     use super::*;
     use crate::model::tree::parse_document;
+
+    #[test]
+    fn filled_values_are_one_short_line() {
+        assert_eq!(shown("a\nb\tc"), "a\\nb\\tc");
+        let long = "x".repeat(1000);
+        let cut = shown(&long);
+        assert_eq!(cut.chars().count(), MAX_FILLED_CHARS + 1);
+        assert!(cut.ends_with('…'));
+    }
 
     #[test]
     fn fills_fields_of_the_feature_the_base_and_the_entry() {

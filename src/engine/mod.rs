@@ -205,7 +205,35 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         // too (their errors are the findings).
         None => features_total,
         Some(ids) => {
-            diagnostics.retain(|d| d.feature.as_ref().is_none_or(|f| ids.contains(f)));
+            // A finding about a file in a feature directory the report
+            // leaves out (a manifest that does not parse, loaded for a
+            // playbook or policy change) belongs to that feature too,
+            // unless the change touched the file.
+            let changed = workspace.base.as_ref().map(|b| &b.changed);
+            let left_out: BTreeSet<&str> = workspace
+                .feature_dirs
+                .iter()
+                .map(String::as_str)
+                .filter(|dir| !ids.contains(dir.rsplit('/').next().unwrap_or(dir)))
+                .collect();
+            let outside_report = |path: &str| {
+                let mut dir = path;
+                let in_left_out = loop {
+                    match dir.rsplit_once('/') {
+                        Some((parent, _)) if left_out.contains(parent) => break true,
+                        Some((parent, _)) => dir = parent,
+                        None => break false,
+                    }
+                };
+                in_left_out && changed.is_none_or(|c| !c.contains(path))
+            };
+            diagnostics.retain(|d| match &d.feature {
+                Some(f) => ids.contains(f),
+                None => d
+                    .primary
+                    .as_ref()
+                    .is_none_or(|l| !outside_report(&l.file.path)),
+            });
             workspace
                 .features
                 .iter()
@@ -215,7 +243,20 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     };
     // What the change's own policies would report once merged, on every
     // feature (whatever the change touched): notes only.
-    let mut preview = preview::policy_change(workspace, settings, &fields, &rules, &signoff_states);
+    // Only once the change's policy edits carry their owners' go: until
+    // then, rules from the pull request are compiled, never run on every
+    // feature (a pull request cannot make the check run its code at scale).
+    let unsigned_policy_change = diagnostics
+        .iter()
+        .find(|d| d.code == codes::POLICY_CHANGE_UNSIGNED && d.severity == Severity::Error);
+    let mut preview = preview::policy_change(
+        workspace,
+        settings,
+        &fields,
+        &rules,
+        &signoff_states,
+        unsigned_policy_change.and_then(|d| d.primary.as_ref().map(|l| &l.file)),
+    );
     apply_lint_levels(workspace, &mut preview);
     diagnostics.extend(preview);
     // Expiry is an event of time: every feature's waivers are looked at,

@@ -51,6 +51,7 @@ pub(super) fn policy_change(
     fields: &FieldIndex<'_>,
     in_force: &[CompiledRule<'_>],
     states: &BTreeMap<String, BTreeMap<String, SignoffState>>,
+    unsigned: Option<&std::sync::Arc<crate::diagnostic::SourceFile>>,
 ) -> Vec<Diagnostic> {
     if workspace.base.is_none()
         || super::same_policies(&workspace.policies, &workspace.checked_policies)
@@ -81,6 +82,9 @@ pub(super) fn policy_change(
     if changed.is_empty() {
         return Vec::new();
     }
+    if let Some(file) = unsigned {
+        return vec![skipped(file)];
+    }
     let old_rules: Vec<&CompiledRule<'_>> = in_force
         .iter()
         .filter(|r| changed.contains(r.rule.code.as_str()))
@@ -97,7 +101,9 @@ pub(super) fn policy_change(
     let playbooks = super::playbooks_value(workspace);
     let today = super::values::string(&settings.today.to_string());
     let empty = BTreeMap::new();
-    let mut out: Vec<Diagnostic> = workspace
+    // Per feature: the rules it would start failing, and those it would
+    // stop failing.
+    let per_feature: Vec<(&str, BTreeSet<String>, BTreeSet<String>)> = workspace
         .features
         .par_iter()
         .map_init(Memo::default, |memo, feature| {
@@ -130,65 +136,103 @@ pub(super) fn policy_change(
             };
             let was = failing(&old_rules);
             let will = failing(&new_rules);
-            let mut notes = Vec::new();
-            for code in will.difference(&was) {
-                let new_rule = !before.contains_key(code);
-                let rule = new_rules.iter().find(|r| &r.rule.code == code);
-                notes.push(note(
-                    feature,
-                    format!(
-                        "after this change, `{}` would fail {code}{}",
-                        feature.id,
-                        if new_rule { " (new rule)" } else { "" }
-                    ),
-                    format!("would fail {code}"),
-                    rule,
-                    "the change's version of the rule",
-                ));
-            }
-            for code in was.difference(&will) {
-                let removed = !after.contains_key(code);
-                let rule = new_rules
-                    .iter()
-                    .find(|r| &r.rule.code == code)
-                    .or_else(|| old_rules.iter().find(|r| &r.rule.code == code));
-                notes.push(note(
-                    feature,
-                    format!(
-                        "after this change, `{}` would no longer fail {code}{}",
-                        feature.id,
-                        if removed { " (rule removed)" } else { "" }
-                    ),
-                    format!("fails {code} today"),
-                    rule,
-                    if removed {
-                        "the rule in force, which the change removes"
-                    } else {
-                        "the change's version of the rule"
-                    },
-                ));
-            }
-            notes
+            let starts = will.difference(&was).cloned().collect();
+            let stops = was.difference(&will).cloned().collect();
+            (feature.id.as_str(), starts, stops)
         })
-        .flatten()
         .collect();
-    crate::diagnostic::sort(&mut out);
+    // One note per rule and direction, naming the features: a rule that
+    // every feature would fail is one note, not thousands.
+    let mut out = Vec::new();
+    for code in &changed {
+        for starts in [true, false] {
+            let mut ids: Vec<&str> = per_feature
+                .iter()
+                .filter(|(_, start, stop)| {
+                    if starts {
+                        start.contains(*code)
+                    } else {
+                        stop.contains(*code)
+                    }
+                })
+                .map(|(id, _, _)| *id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            let (rule, rule_label, what) = if starts {
+                (
+                    new_rules.iter().find(|r| r.rule.code == *code),
+                    "the change's version of the rule",
+                    if before.contains_key(*code) {
+                        format!("would fail {code}")
+                    } else {
+                        format!("would fail {code} (new rule)")
+                    },
+                )
+            } else if after.contains_key(*code) {
+                (
+                    new_rules.iter().find(|r| r.rule.code == *code),
+                    "the change's version of the rule",
+                    format!("would no longer fail {code}"),
+                )
+            } else {
+                (
+                    old_rules.iter().find(|r| r.rule.code == *code),
+                    "the rule in force, which the change removes",
+                    format!("would no longer fail {code} (rule removed)"),
+                )
+            };
+            out.push(note(&ids, &what, rule, rule_label));
+        }
+    }
     out
 }
 
+/// How many feature ids a note names before it counts the rest.
+const NAMED: usize = 10;
+
 fn note(
-    feature: &crate::model::feature::Feature,
-    message: String,
-    label: String,
+    ids: &[&str],
+    what: &str,
     rule: Option<&&CompiledRule<'_>>,
     rule_label: &str,
 ) -> Diagnostic {
-    let mut d = Diagnostic::new(codes::POLICY_CHANGE_PREVIEW, Severity::Note, message)
-        .at(&feature.file, feature.anchor_span(), label)
-        .feature(feature.id.clone())
-        .help("the policies in force (the merge-base's) judge this change; this is what the change's own policies would report once merged");
+    let mut named: Vec<String> = ids.iter().take(NAMED).map(|id| format!("`{id}`")).collect();
+    if ids.len() > NAMED {
+        named.push(format!("{} more", ids.len() - NAMED));
+    }
+    let features = if ids.len() == 1 {
+        "1 feature".to_string()
+    } else {
+        format!("{} features", ids.len())
+    };
+    let mut d = Diagnostic::new(
+        codes::POLICY_CHANGE_PREVIEW,
+        Severity::Note,
+        format!(
+            "after this change, {features} {what}: {}",
+            named.join(", ")
+        ),
+    )
+    .help("the policies in force (the merge-base's) judge this change; this is what the change's own policies would report once merged");
     if let Some(rule) = rule {
-        d = d.related(&rule.policy.file, rule.rule.code_span.clone(), rule_label);
+        d = d.at(&rule.policy.file, rule.rule.code_span.clone(), rule_label);
     }
     d
+}
+
+/// Said instead of the preview while the change's policy edits wait for
+/// their owners' go: until then the change's rules are not run on every
+/// feature (they are only compiled and checked).
+fn skipped(policy_file: &std::sync::Arc<crate::diagnostic::SourceFile>) -> Diagnostic {
+    Diagnostic::new(
+        codes::POLICY_CHANGE_PREVIEW,
+        Severity::Note,
+        "the impact of this policy change on the features is previewed once the change carries its owners' go",
+    )
+    .help("the change's rules run on every feature only after the people who own the policy have signed the change (PL027)")
+    .at(policy_file, 0..0, "changed policy")
 }

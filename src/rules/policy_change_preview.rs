@@ -2,11 +2,14 @@ declare_check! {
     /// ## What it checks
     /// In range mode (`--base`), a change that edits, adds or deletes a policy is judged by
     /// the policies of the merge-base, so it cannot relax its own judge. This note previews
-    /// the other side: the change's own version of the policies is also run against every
-    /// feature at the head commit, and for each rule whose text the change alters, every
-    /// feature that would start or stop failing it after the merge gets a note
-    /// (`after this change, `upload` would fail LG004 (new rule)`, `… would no longer fail
-    /// MON001`). Live waivers are taken into account. Notes never change the exit code.
+    /// the other side: once the change carries its policy owners' go (no PL027), its own
+    /// version of the policies is also run against every feature at the head commit, and
+    /// for each rule whose decision the change alters, one note per direction names the
+    /// features that would start or stop failing it after the merge (`after this change, 2
+    /// features would fail LG004 (new rule): `upload`, `chat``; ten ids, then a count).
+    /// Before the owners' go, one note says the preview waits for it: rules written in a pull
+    /// request are compiled and validated, not run on every feature. Live waivers are taken
+    /// into account. Notes never change the exit code.
     ///
     /// ## Why it matters
     /// A policy pull request touches no feature, so its check says nothing about the
