@@ -73,11 +73,11 @@ pub fn defer_resigning(staged: &mut Outcome) {
         if stale_gate && d.severity == Severity::Error {
             d.severity = Severity::Warning;
             d.message.push_str(RESIGN_FOLLOWS);
-            let note = "this commit may go ahead: re-signing follows it, and the pull-request check fails until it has";
-            d.help = Some(match d.help.take() {
-                Some(help) => format!("{note}\n{help}"),
-                None => note.to_string(),
-            });
+            // Said once for a group of roles too (grouped output words the
+            // message from the cause).
+            if let Some(cause) = &mut d.cause {
+                cause.message.1.push_str(RESIGN_FOLLOWS);
+            }
         }
     }
 }
