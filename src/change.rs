@@ -1418,6 +1418,11 @@ fn content_authors(
     }
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
+    // Manifests whose meaning is the base's: their author is whoever gave
+    // the base version that meaning, looked up past commits that changed
+    // only what does not count (a panel member moving `stage` after their
+    // go is not the author of the feature). Path → the meaning's digest.
+    let mut by_meaning: BTreeMap<String, String> = BTreeMap::new();
     // A manifest whose signed content the change does not alter (only
     // excluded fields like `stage` moved) was written by whoever wrote it
     // at the base: the chair who moves a feature to `launched` next to
@@ -1441,6 +1446,7 @@ fn content_authors(
             && let Some(base_blob) = judge.as_ref().and_then(|j| j.blob(&path))
             && Some(base_blob) != blob
         {
+            by_meaning.insert(path.clone(), crate::model::digest::digest(before, excludes));
             look_up.insert(path, base_blob);
             continue;
         }
@@ -1464,7 +1470,24 @@ fn content_authors(
             })
             .collect();
         let kinds = same_kind(&workspace.config, prefix);
-        for (path, commit) in git.introducers(from, &look_up, &bases, &kinds)? {
+        let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
+            .into_iter()
+            .partition(|(path, _)| by_meaning.contains_key(path));
+        let same_meaning = |path: &str, blob: BlobId| {
+            let digest = || {
+                let file = decode(path, git.read_object(blob).ok()?).ok()?;
+                let table = crate::model::read::parse_toml(&file).ok()?;
+                Some(crate::model::digest::digest_file(&file, &table, excludes))
+            };
+            by_meaning
+                .get(path)
+                .is_some_and(|d| digest().as_ref() == Some(d))
+        };
+        let introduced = git
+            .introducers(from, &exact, &bases, &kinds)?
+            .into_iter()
+            .chain(git.meaning_introducers(from, &meant, &bases, &kinds, &same_meaning)?);
+        for (path, commit) in introduced {
             if let Some(commit) = commit {
                 found.insert(path, vec![commit.email]);
             }

@@ -1864,3 +1864,62 @@ fn a_signed_policy_change_is_not_failed_by_an_untouched_broken_manifest() {
     repo.git(&["checkout", "-q", "main"]);
     assert_eq!(repo.lint(&[]).exit, 1);
 }
+
+/// A panel member who only moved `stage` (excluded from the digest) on
+/// main is not the author of the feature: the launch pull request is not
+/// refused as self-approval. One who wrote the meaning still is.
+#[test]
+fn moving_only_the_stage_does_not_make_a_signer_the_author() {
+    let repo = Repo::new();
+    repo.write(
+        "features/upload/feature.toml",
+        &feature("upload", "review", "medium"),
+    );
+    repo.commit(PM, "upload in review");
+    for (role, email) in PANEL {
+        repo.sign("upload", role, email);
+    }
+    let text = repo.read("features/upload/feature.toml");
+    repo.write(
+        "features/upload/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(ANA, "upload cleared");
+    repo.branch("pr");
+    let text = repo.read("features/upload/feature.toml");
+    repo.write(
+        "features/upload/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    repo.commit(PM, "launch upload");
+    repo.sign("upload", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+
+    // Control: ana writes the feature's meaning, then signs it.
+    let repo = Repo::new();
+    repo.write(
+        "features/upload/feature.toml",
+        &feature("upload", "cleared", "medium"),
+    );
+    repo.commit(ANA, "ana writes upload");
+    for (role, email) in PANEL {
+        repo.sign("upload", role, email);
+    }
+    repo.branch("pr");
+    let text = repo.read("features/upload/feature.toml");
+    repo.write(
+        "features/upload/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"launched\""),
+    );
+    repo.commit(PM, "launch upload");
+    repo.sign("upload", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.diags
+            .iter()
+            .any(|d| d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+}

@@ -628,6 +628,65 @@ impl Git {
         Ok(found)
     }
 
+    /// Like [`Git::introducers`], but for content whose *meaning* matters
+    /// rather than its bytes: for each wanted path, the commit that
+    /// introduced the oldest version of the newest unbroken run of versions
+    /// for which `same_meaning(path, blob)` holds, starting from the wanted
+    /// blob. A commit that only reformatted the file, or changed a field
+    /// that does not count (a `stage` in `digest_excludes`), is not its
+    /// author; whoever wrote the meaning before it is. `None` as for
+    /// `introducers` (a shallow cut).
+    pub fn meaning_introducers(
+        &self,
+        from: Revision,
+        wanted: &BTreeMap<String, BlobId>,
+        bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
+        same_meaning: &dyn Fn(&str, BlobId) -> bool,
+    ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
+        // Per path still followed: `None` until the wanted blob's
+        // introduction is met, then the author of the oldest version of the
+        // run so far.
+        let mut following: BTreeMap<&str, Option<Option<CommitInfo>>> =
+            wanted.keys().map(|p| (p.as_str(), None)).collect();
+        let mut found: BTreeMap<String, Option<CommitInfo>> = BTreeMap::new();
+        if wanted.is_empty() {
+            return Ok(found);
+        }
+        self.walk_introductions(from, None, bases, same_kind, &mut |introduced| {
+            for introduction in introduced {
+                let path = introduction.path.as_str();
+                let Some(slot) = following.get_mut(path) else {
+                    continue;
+                };
+                match slot {
+                    None => {
+                        if wanted.get(path) == Some(&introduction.blob) {
+                            *slot = Some(introduction.commit.clone());
+                        }
+                    }
+                    Some(_) if same_meaning(path, introduction.blob) => {
+                        *slot = Some(introduction.commit.clone());
+                    }
+                    Some(author) => {
+                        // An older version with another meaning: the run
+                        // ends at the version after it.
+                        found.insert(path.to_string(), author.clone());
+                        following.remove(path);
+                    }
+                }
+            }
+            !following.is_empty()
+        })?;
+        // Runs that reach the start of history keep their oldest author.
+        for (path, slot) in following {
+            if let Some(author) = slot {
+                found.insert(path.to_string(), author);
+            }
+        }
+        Ok(found)
+    }
+
     /// Walks commits from `from` (hiding `hide`) in topological order and
     /// hands each commit's introductions to `visit`, until it returns false.
     fn walk_introductions(
