@@ -30,8 +30,8 @@ const TESTED_CHECKS: &[&str] = &[
 /// Default-pack rules with a test below. The ST rules need `base`: they
 /// are tested on a change, and for staying silent in tree mode.
 const TESTED_PACK_RULES: &[&str] = &[
-    "LG001", "LG002", "ST001", "ST002", "ST003", "RT001", "RT002", "MON001", "MON002", "HYP001",
-    "HYP002", "HYP003", "RSK001", "RSK002", "RSK003", "RSK004",
+    "LG001", "LG002", "ST001", "ST002", "ST003", "RT001", "RT002", "MON001", "MON002", "MON003",
+    "HYP001", "HYP002", "HYP003", "RSK001", "RSK002", "RSK003", "RSK004",
 ];
 
 const TODAY: jiff::civil::Date = jiff::civil::Date::constant(2026, 11, 26);
@@ -2193,7 +2193,7 @@ fn mon001_critical_feature_with_a_loose_toxicity_threshold() {
 }
 
 #[test]
-fn mon002_cleared_feature_with_an_unbounded_signal() {
+fn mon003_cleared_feature_with_an_unbounded_signal() {
     let dir = repo(&[(
         "features/smart-reply/feature.toml",
         &CLEARED_FEATURE.replace(
@@ -2203,8 +2203,35 @@ fn mon002_cleared_feature_with_an_unbounded_signal() {
     )]);
     sign_go(dir.path(), "smart-reply", PANEL);
     let run = run(dir.path());
-    run.assert_fires("MON002");
+    run.assert_fires("MON003");
+    assert!(
+        run.outcome.diagnostics.iter().any(|d| d.code == "MON003"
+            && d.message.contains("`pii_leak_rate`")
+            && d.primary
+                .as_ref()
+                .is_some_and(|l| l.file.text[l.span.clone()].contains("pii_leak_rate"))),
+        "the finding names and points at the unbounded signal: {}",
+        run.text
+    );
+    assert!(!run.outcome.diagnostics.iter().any(|d| d.code == "MON002"));
     insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn mon002_cleared_feature_without_monitoring() {
+    let text = CLEARED_FEATURE;
+    let start = text
+        .find("[monitoring]")
+        .expect("the feature has monitoring");
+    let end = text[start..]
+        .find("\n\n")
+        .map_or(text.len(), |n| start + n + 1);
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    let dir = repo(&[("features/smart-reply/feature.toml", &without)]);
+    sign_go(dir.path(), "smart-reply", PANEL);
+    let run = run(dir.path());
+    run.assert_fires("MON002");
+    assert!(!run.outcome.diagnostics.iter().any(|d| d.code == "MON003"));
 }
 
 /// A feature in review that satisfies the pack except for its metrics.

@@ -92,8 +92,17 @@ pub fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Failure> {
             entries
                 .iter()
                 .filter(|e| {
+                    // Each query word starts a word of the entry (`red`
+                    // finds `red-team`, not `monitored`).
                     let haystack = e.haystack();
-                    !words.is_empty() && words.iter().all(|w| haystack.contains(w.as_str()))
+                    let entry_words: Vec<&str> = haystack
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    !words.is_empty()
+                        && words
+                            .iter()
+                            .all(|w| entry_words.iter().any(|e| e.starts_with(w.as_str())))
                 })
                 .collect()
         }
