@@ -824,10 +824,14 @@ impl Git {
                 .iter()
                 .any(|b| b.is_empty() || path.starts_with(b.as_str()))
         };
-        let mut out = Vec::new();
+        let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+        drop(repo);
         let walked = &*self.history_listings;
-        for oid in walk {
-            let commit = repo.find_commit(oid?)?;
+        // Commits are independent: each is diffed against its parents on
+        // a repository handle of its own thread, in parallel; the order is
+        // the walk's.
+        let one = |repo: &Repository, oid: Oid| -> Result<HistoryCommit, GitError> {
+            let commit = repo.find_commit(oid)?;
             let tree = commit.tree_id();
             self.bound_history_cache();
             let parents: Vec<Oid> = commit.parent_ids().collect();
@@ -844,7 +848,7 @@ impl Git {
                 let mut differing: BTreeMap<String, ChangedPath> = BTreeMap::new();
                 tree::diff_with(
                     walked,
-                    &repo,
+                    repo,
                     parent_tree,
                     Some(tree),
                     "",
@@ -880,16 +884,22 @@ impl Git {
                 }
             }
             changes.retain(|_, change| change.old != change.new);
-            out.push(HistoryCommit {
+            Ok(HistoryCommit {
                 revision: Revision(commit.id()),
                 id: commit.id().to_string(),
                 parents: parents.len(),
                 first_parent: parents.first().map(|p| Revision(*p)),
-                info: commit_info(&repo, &commit),
+                info: commit_info(repo, &commit),
                 changes: changes.into_values().collect(),
-            });
-        }
-        Ok(out)
+            })
+        };
+        use rayon::prelude::*;
+        oids.par_iter()
+            .map(|oid| {
+                self.with_thread_repo(|repo| one(repo, *oid))
+                    .unwrap_or_else(|| one(&self.lock(), *oid))
+            })
+            .collect()
     }
 
     /// The files of a commit of a history walk. Unlike
