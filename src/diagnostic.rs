@@ -195,23 +195,25 @@ impl Diagnostic {
     /// The key diagnostics are sorted by: file, position, code, message.
     /// Sorting makes every output byte-for-byte stable whatever order the
     /// parallel evaluation finished in.
-    pub fn sort_key(&self) -> (String, usize, usize, String, String) {
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         match &self.primary {
             Some(label) => (
-                label.file.path.clone(),
+                label.file.path.as_str(),
                 label.span.start,
                 label.span.end,
-                self.code.clone(),
-                self.message.clone(),
+                self.code.as_str(),
+                self.message.as_str(),
             ),
-            None => (String::new(), 0, 0, self.code.clone(), self.message.clone()),
+            None => ("", 0, 0, self.code.as_str(), self.message.as_str()),
         }
     }
 }
 
 /// Sorts diagnostics into their canonical order and drops exact duplicates.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by_cached_key(|d| d.sort_key());
+    // Keys borrow from the diagnostics: no string is copied to sort. A
+    // stable sort keeps equal keys in the order they were found.
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| {
         a.sort_key() == b.sort_key() && a.severity == b.severity && a.feature == b.feature
     });
