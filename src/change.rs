@@ -1446,7 +1446,7 @@ fn content_authors(
             && let Some(base_blob) = judge.as_ref().and_then(|j| j.blob(&path))
             && Some(base_blob) != blob
         {
-            by_meaning.insert(path.clone(), crate::model::digest::digest(before, excludes));
+            by_meaning.insert(path.clone(), String::new());
             look_up.insert(path, base_blob);
             continue;
         }
@@ -1473,15 +1473,24 @@ fn content_authors(
         let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
             .into_iter()
             .partition(|(path, _)| by_meaning.contains_key(path));
+        // One digest for both sides (read as git stores it, CRLF in
+        // strings normalized), the base version's as the reference.
+        let digest_of = |path: &str, blob: BlobId| {
+            let file = decode(path, git.read_object(blob).ok()?).ok()?;
+            let table = crate::model::read::parse_toml(&file).ok()?;
+            Some(crate::model::digest::digest_file(&file, &table, excludes))
+        };
+        for (path, reference) in by_meaning.iter_mut() {
+            if let Some(blob) = meant.get(path)
+                && let Some(digest) = digest_of(path, *blob)
+            {
+                *reference = digest;
+            }
+        }
         let same_meaning = |path: &str, blob: BlobId| {
-            let digest = || {
-                let file = decode(path, git.read_object(blob).ok()?).ok()?;
-                let table = crate::model::read::parse_toml(&file).ok()?;
-                Some(crate::model::digest::digest_file(&file, &table, excludes))
-            };
             by_meaning
                 .get(path)
-                .is_some_and(|d| digest().as_ref() == Some(d))
+                .is_some_and(|d| !d.is_empty() && digest_of(path, blob).as_ref() == Some(d))
         };
         let introduced = git
             .introducers(from, &exact, &bases, &kinds)?

@@ -644,45 +644,38 @@ impl Git {
         same_kind: &dyn Fn(&str, &str) -> bool,
         same_meaning: &dyn Fn(&str, BlobId) -> bool,
     ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
-        // Per path still followed: `None` until the wanted blob's
-        // introduction is met, then the author of the oldest version of the
-        // run so far.
-        let mut following: BTreeMap<&str, Option<Option<CommitInfo>>> =
-            wanted.keys().map(|p| (p.as_str(), None)).collect();
-        let mut found: BTreeMap<String, Option<CommitInfo>> = BTreeMap::new();
         if wanted.is_empty() {
-            return Ok(found);
+            return Ok(BTreeMap::new());
         }
+        // The walk holds the shared repository handle: introductions are
+        // collected (newest first per path) and judged after it.
+        let mut by_path: BTreeMap<String, Vec<(BlobId, Option<CommitInfo>)>> = BTreeMap::new();
         self.walk_introductions(from, None, bases, same_kind, &mut |introduced| {
             for introduction in introduced {
-                let path = introduction.path.as_str();
-                let Some(slot) = following.get_mut(path) else {
-                    continue;
-                };
-                match slot {
-                    None => {
-                        if wanted.get(path) == Some(&introduction.blob) {
-                            *slot = Some(introduction.commit.clone());
-                        }
-                    }
-                    Some(_) if same_meaning(path, introduction.blob) => {
-                        *slot = Some(introduction.commit.clone());
-                    }
-                    Some(author) => {
-                        // An older version with another meaning: the run
-                        // ends at the version after it.
-                        found.insert(path.to_string(), author.clone());
-                        following.remove(path);
-                    }
+                if wanted.contains_key(&introduction.path) {
+                    by_path
+                        .entry(introduction.path)
+                        .or_default()
+                        .push((introduction.blob, introduction.commit));
                 }
             }
-            !following.is_empty()
+            true
         })?;
-        // Runs that reach the start of history keep their oldest author.
-        for (path, slot) in following {
-            if let Some(author) = slot {
-                found.insert(path.to_string(), author);
+        let mut found = BTreeMap::new();
+        for (path, blob) in wanted {
+            let versions = by_path.get(path).map(Vec::as_slice).unwrap_or_default();
+            let Some(start) = versions.iter().position(|(b, _)| b == blob) else {
+                continue;
+            };
+            // The oldest version of the unbroken run with the same meaning.
+            let mut author = &versions[start].1;
+            for (older, commit) in &versions[start + 1..] {
+                if !same_meaning(path, *older) {
+                    break;
+                }
+                author = commit;
             }
+            found.insert(path.clone(), author.clone());
         }
         Ok(found)
     }
@@ -985,10 +978,16 @@ impl Git {
     pub fn read_object(&self, blob: BlobId) -> Result<Vec<u8>, ReadError> {
         // On the calling thread's own handle, so parallel reads do not
         // queue on one lock; the shared handle is the fallback.
-        if let Some(Ok(bytes)) = self.with_thread_repo(|repo| Self::read_object_in(repo, blob)) {
-            return Ok(bytes);
+        // An object over the size limit is that answer; one the thread's
+        // handle cannot find is asked of the shared handle, which sees the
+        // objects of the environment git ran this in (a quarantine
+        // directory, alternates). Never called while the walk that holds
+        // the shared handle runs.
+        match self.with_thread_repo(|repo| Self::read_object_in(repo, blob)) {
+            Some(Ok(bytes)) => Ok(bytes),
+            Some(Err(too_large @ ReadError::TooLarge { .. })) => Err(too_large),
+            _ => Self::read_object_in(&self.lock(), blob),
         }
-        Self::read_object_in(&self.lock(), blob)
     }
 
     fn read_object_in(repo: &Repository, blob: BlobId) -> Result<Vec<u8>, ReadError> {
