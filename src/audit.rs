@@ -48,7 +48,8 @@ pub struct Request {
     /// The directory the command runs in (absolute).
     pub run_dir: PathBuf,
     /// `--config PATH`: only its location matters (the project root); each
-    /// commit's own `policy.toml` judges that commit.
+    /// commit's own `policy.toml` says what it governs, and its first
+    /// parent's who was a member of which role.
     pub config: Option<PathBuf>,
     /// Report events from this day on (UTC, inclusive).
     pub since: Option<Date>,

@@ -131,7 +131,7 @@ impl FeatureStatus {
 
 /// The name a feature whose manifest has no usable `stage` is counted
 /// under.
-pub const NO_STAGE: &str = "(no stage)";
+pub use crate::engine::gates::NO_STAGE;
 
 /// Whether finding `d` is about the feature whose manifest is `path` in
 /// directory `dir` with id `id`: attributed to the id (and, when the id is
@@ -172,10 +172,41 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
         .filter(|f| !seen_ids.insert(f.id.as_str()))
         .map(|f| f.id.as_str())
         .collect();
+    // Indexes over the findings, so each row looks up its own (a board of
+    // 20,000 features is not 20,000 scans of every finding).
+    let mut by_id: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    let mut featureless: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    let mut first_error_at: std::collections::BTreeMap<&str, &Diagnostic> = Default::default();
+    for (index, d) in outcome.diagnostics.iter().enumerate() {
+        let file = d.primary.as_ref().map(|l| l.file.path.as_str());
+        match (&d.feature, file) {
+            (Some(id), _) => by_id.entry(id.as_str()).or_default().push(index),
+            (None, Some(file)) => featureless.entry(file).or_default().push(index),
+            (None, None) => {}
+        }
+        if let Some(file) = file
+            && d.severity == Severity::Error
+        {
+            first_error_at.entry(file).or_insert(d);
+        }
+    }
     let findings_of = |id: &str, dir: &str, waiver_paths: &[&str]| -> Vec<&Diagnostic> {
-        outcome
-            .diagnostics
-            .iter()
+        let prefix = format!("{dir}/");
+        let mut indices: Vec<usize> = by_id.get(id).cloned().unwrap_or_default();
+        indices.extend(
+            featureless
+                .range(prefix.as_str()..)
+                .take_while(|(path, _)| path.starts_with(&prefix))
+                .flat_map(|(_, found)| found.iter().copied()),
+        );
+        for path in waiver_paths {
+            indices.extend(featureless.get(path).into_iter().flatten().copied());
+        }
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+            .into_iter()
+            .map(|i| &outcome.diagnostics[i])
             .filter(|d| about(d, id, dir, duplicated.contains(id), waiver_paths))
             .collect()
     };
@@ -218,15 +249,8 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                         .until(w.expires)
                         .map_or(0, |s| i64::from(s.get_days())),
                     path: w.file.path.clone(),
-                    problem: outcome
-                        .diagnostics
-                        .iter()
-                        .filter(|d| d.severity == Severity::Error)
-                        .find(|d| {
-                            d.primary
-                                .as_ref()
-                                .is_some_and(|l| l.file.path == w.file.path)
-                        })
+                    problem: first_error_at
+                        .get(w.file.path.as_str())
                         .map(|d| format!("{}: {}", d.code, d.message)),
                 })
                 .collect();
@@ -291,9 +315,11 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
         .collect();
     // A manifest that could not be read still has a row: blocked, with
     // what is wrong with it.
+    let loaded_dirs: std::collections::BTreeSet<&str> =
+        workspace.features.iter().map(|f| f.dir.as_str()).collect();
     for dir in &workspace.feature_dirs {
         let id = dir.rsplit('/').next().unwrap_or(dir);
-        if workspace.features.iter().any(|f| &f.dir == dir) || !reported(id) {
+        if loaded_dirs.contains(dir.as_str()) || !reported(id) {
             continue;
         }
         let diagnostics = findings_of(id, dir, &[]);
@@ -430,13 +456,16 @@ fn next_action(
     }
     if let Some(waiver) = waivers
         .iter()
-        .find(|w| w.days_left >= 0 && w.days_left < warn_days)
+        .find(|w| w.problem.is_none() && w.days_left >= 0 && w.days_left < warn_days)
     {
+        let when = match waiver.days_left {
+            0 => "today (its last day)".to_string(),
+            1 => "tomorrow".to_string(),
+            n => format!("in {n} days"),
+        };
         return format!(
-            "waiver of {} expires in {} day{}: fix the finding or renew the waiver",
-            waiver.rule,
-            waiver.days_left,
-            if waiver.days_left == 1 { "" } else { "s" }
+            "waiver of {} expires {when}: fix the finding or renew the waiver",
+            waiver.rule
         );
     }
     let Some(next_stage) = next_stage else {

@@ -21,6 +21,9 @@ use crate::model::tree::{Table, Value};
 use crate::model::workspace::Workspace;
 use crate::settings::Settings;
 
+/// The stage a manifest without a usable `stage` is shown under.
+pub const NO_STAGE: &str = "(no stage)";
+
 /// One role's standing at one gate, in the words of DESIGN §5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -160,7 +163,11 @@ pub fn gates(workspace: &Workspace, settings: &Settings) -> BTreeMap<String, Fea
                 .as_ref()
                 .and_then(|b| b.features.get(&feature.file.path))
                 .map(|t| t.as_ref());
-            let stage = feature.stage.clone().unwrap_or_default();
+            let stage = feature
+                .stage
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| NO_STAGE.to_string());
             let applying = |table: &Table, memo: &mut Memo| -> Vec<&CompiledRule<'_>> {
                 let build = context_builder(table, base, states, &playbooks, &today);
                 let mut evaluation = Evaluation::new(table, base, memo, build);

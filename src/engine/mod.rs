@@ -1653,7 +1653,7 @@ fn expiring_waivers(workspace: &Workspace, settings: &Settings) -> Vec<Diagnosti
                     format!("expired (today is {})", settings.today),
                 )
                 .help(format!(
-                    "this change does not touch `{}`, so its {} finding is not checked here; a full check (`policy lint`) reports it as an error until the violation is fixed or `{}` renews the waiver",
+                    "`{}` is not checked in this run (a change that does not touch it, or a manifest that cannot be read), so its {} finding is not reported here; a full check reports the expiry as an error until the violation is fixed or `{}` renews the waiver",
                     waiver.feature, waiver.rule, waiver.approved_by
                 )),
             );

@@ -28,7 +28,9 @@ pub const CSV_COLUMNS: [&str; 12] = [
 ];
 
 /// The event table: a header row, then one row per event, oldest first.
-/// Fields are quoted when they hold a comma, a quote or a line break.
+/// Fields are quoted when they hold a comma, a quote or a line break;
+/// values from the repository that a spreadsheet would run as a formula
+/// start with `'`.
 pub fn csv(audit: &Audit) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -36,15 +38,15 @@ pub fn csv(audit: &Audit) -> String {
     // Writing into memory cannot fail.
     let _ = writer.write_record(CSV_COLUMNS);
     for event in &audit.events {
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let text = |value: &Option<String>| inert(value.as_deref().unwrap_or_default());
         let _ = writer.write_record([
             event.date.clone(),
             event.commit.clone(),
-            event.author.clone(),
+            inert(&event.author),
             event.signed.as_str().to_string(),
             event.kind.as_str().to_string(),
             event.action.as_str().to_string(),
-            event.path.clone(),
+            inert(&event.path),
             text(&event.feature),
             text(&event.role),
             text(&event.decision),
@@ -54,6 +56,18 @@ pub fn csv(audit: &Audit) -> String {
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A value from the repository as a CSV cell a spreadsheet shows as text:
+/// one that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+/// (which spreadsheets read as a formula) gains a leading `'` (OWASP's
+/// advice against CSV injection). Commit authors and file names are
+/// anyone's to choose.
+fn inert(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
 }
 
 #[derive(Serialize)]
@@ -322,4 +336,14 @@ pub fn markdown(audit: &Audit) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formula_cells_are_inert() {
+        assert_eq!(super::inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::inert("@sum"), "'@sum");
+        assert_eq!(super::inert("ana@example.com"), "ana@example.com");
+    }
 }
