@@ -373,16 +373,6 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
     }
 }
 
-/// Roles joined for a sentence: `a`, `a` and `b`, `a`, `b` and `c`.
-fn roles_phrase(roles: &[&str]) -> String {
-    let quoted: Vec<String> = roles.iter().map(|r| format!("`{r}`")).collect();
-    match quoted.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// The one thing to do next. In order: a `no-go` to resolve, sign-offs the
 /// current stage is missing (stale ones first: they name what changed),
 /// other errors, a waiver about to expire, the next stage's sign-offs, and
@@ -423,7 +413,7 @@ fn next_action(
         let roles: Vec<&str> = stale.iter().map(|g| g.role.as_str()).collect();
         return format!(
             "{} to re-sign: {}",
-            roles_phrase(&roles),
+            crate::report::group::listed(&roles),
             first.detail.as_deref().unwrap_or("the feature changed")
         );
     }
@@ -442,13 +432,13 @@ fn next_action(
         return match unverified.first() {
             Some(gate) => format!(
                 "needs a go from {}; `{}`'s sign-off does not count: {}",
-                roles_phrase(&roles),
+                crate::report::group::listed(&roles),
                 gate.role,
                 gate.detail
                     .as_deref()
                     .unwrap_or("its author is not verified")
             ),
-            None => format!("needs a go from {}", roles_phrase(&roles)),
+            None => format!("needs a go from {}", crate::report::group::listed(&roles)),
         };
     }
     if let Some(error) = findings.iter().find(|f| f.severity == Severity::Error) {
@@ -484,7 +474,7 @@ fn next_action(
     } else {
         format!(
             "to reach `{next_stage}`: needs a go from {}",
-            roles_phrase(&wanted)
+            crate::report::group::listed(&wanted)
         )
     }
 }

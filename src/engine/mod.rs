@@ -136,8 +136,20 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             (!playbooks.is_empty()).then_some((compiled.rule.code.as_str(), playbooks))
         })
         .collect();
-    let per_feature: Vec<Vec<Diagnostic>> = workspace
+    // Only the features the run reports on are checked: others may be
+    // loaded (for a policy change's preview, a playbook's followers) but
+    // their findings would be dropped below.
+    let checked: Vec<&Feature> = workspace
         .features
+        .iter()
+        .filter(|f| {
+            settings
+                .report_on
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&f.id))
+        })
+        .collect();
+    let per_feature: Vec<Vec<Diagnostic>> = checked
         .par_iter()
         .map_init(Memo::default, |memo, feature| {
             let mut out = Vec::new();

@@ -101,7 +101,7 @@ pub fn groups(diagnostics: &[Diagnostic]) -> Vec<Group<'_>> {
 }
 
 /// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``.
-fn listed(items: &[&str]) -> String {
+pub(crate) fn listed(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),

@@ -10,7 +10,7 @@ use policy_lint::engine;
 use policy_lint::report;
 use policy_lint::status::{self, render};
 
-use crate::args::{Cli, ColorChoice, StatusArgs, StatusFormat};
+use crate::args::{Cli, StatusArgs, StatusFormat};
 use crate::commands::lint::write_report;
 use crate::{Failure, project, use_color};
 
@@ -52,15 +52,10 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     let board = status::board(&loaded.workspace, &loaded.settings, &outcome);
     let text = match args.format {
         StatusFormat::Table => {
-            let color = match cli.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    args.output.is_none()
-                        && std::env::var_os("NO_COLOR").is_none()
-                        && std::io::stdout().is_terminal()
-                }
-            };
+            let color = crate::use_color_on(
+                cli.color,
+                args.output.is_none() && std::io::stdout().is_terminal(),
+            );
             let width = std::env::var("COLUMNS")
                 .ok()
                 .and_then(|c| c.parse().ok())
