@@ -18,10 +18,11 @@
 //! What a commit governs (globs, `digest_excludes`) comes from its own
 //! `policy.toml`. Who may sign comes from the judge in force *before* it,
 //! as in a pull-request check (DESIGN §3.1): role membership and the
-//! allowed-signers file are read from the commit's first parent (the root
-//! commit, having none, from its own tree), so a commit that adds its
-//! author to a role, or its own key to the allowed signers, and signs in
-//! the same commit is not shown as a member or as verified. Each file is
+//! allowed-signers file are read from [`HistoryCommit::judge`] (the first
+//! parent on the first-parent line, the merge-base of a merge's parents
+//! for the commits it brought in, the root commit's own tree), so a branch
+//! that adds its author to a role, or its own key to the allowed signers,
+//! and signs is not shown as a member or as verified. Each file is
 //! parsed once per distinct content.
 
 use std::collections::{BTreeMap, HashMap};
@@ -537,7 +538,7 @@ impl Walker {
         if classified.is_empty() {
             return Ok(None);
         }
-        let before = match commit.first_parent {
+        let before = match commit.judge {
             Some(parent) => Some(
                 self.git
                     .history_snapshot(parent)

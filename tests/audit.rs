@@ -1045,3 +1045,43 @@ fn a_commit_that_adds_its_author_to_a_role_is_not_a_member_for_its_own_signoff()
         .collect();
     assert_eq!(signoffs, [(&same[..], dev, false), (&later[..], dev, true)]);
 }
+
+/// Commits a merge brings in are judged by the base of that pull request
+/// (the merge-base of the merge's parents): a branch that adds its author
+/// to a role in one commit and signs in the next does not make her a member
+/// for that sign-off, even once merged past the check.
+#[test]
+fn a_branch_that_promotes_its_author_then_signs_is_judged_by_its_base() {
+    let repo = Repo::empty();
+    repo.git(PM, "2026-01-05", &["init", "-q", "-b", "main"]);
+    repo.write("policy.toml", CONFIG);
+    repo.write("policies/launch-gate.toml", POLICY);
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "2026-01-05", "start");
+    let eve = "eve@example.com";
+    repo.git(eve, "2026-01-06", &["checkout", "-q", "-b", "pr"]);
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "members = [\"dana@example.com\"]",
+            "members = [\"dana@example.com\", \"eve@example.com\"]",
+        ),
+    );
+    repo.commit(eve, "2026-01-06", "join legal counsel");
+    repo.sign(eve, "2026-01-07", "legal-counsel", &["--signer", eve]);
+    let signed = repo.commit(eve, "2026-01-07", "sign as legal counsel");
+    repo.git(PM, "2026-01-08", &["checkout", "-q", "main"]);
+    repo.git(
+        PM,
+        "2026-01-08",
+        &["merge", "-q", "--no-ff", "-m", "merge pr", "pr"],
+    );
+    let audit = repo.audit_json(&[]);
+    let event = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "signoff" && e["commit"] == signed.as_str())
+        .unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!(event["member"], false, "{event}");
+}

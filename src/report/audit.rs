@@ -298,7 +298,7 @@ pub fn markdown(audit: &Audit) -> String {
     out.push_str(&format!(
         "History of {} ({} commits), {window}: {} events. Dates are commit times (UTC); \
          membership and signatures are judged by the `policy.toml` and allowed-signers file \
-         in force when each commit was made (its first parent's).\n\n",
+         in force when each commit was made (as its pull-request check judged it).\n\n",
         code_span(short(&audit.head)),
         audit.commits,
         audit.events.len(),

@@ -2,7 +2,7 @@
 //! [`Snapshot`], lists the paths a change touched, and finds who last changed
 //! a file. Everything it hands out is plain data: no git2 type leaves here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -194,8 +194,12 @@ pub struct HistoryCommit {
     pub id: String,
     /// How many parents it has (2 or more: a merge).
     pub parents: usize,
-    /// Its first parent, when it has one.
-    pub first_parent: Option<Revision>,
+    /// The revision whose configuration judged this commit when it
+    /// reached the history of `from`, as a pull-request check does: for a
+    /// commit on the first-parent line, its first parent; for a commit a
+    /// merge on that line brought in, the merge-base of that merge's
+    /// parents (the base of the pull request). `None` for the root commit.
+    pub judge: Option<Revision>,
     pub info: CommitInfo,
     /// The paths whose content this commit introduces, sorted by path.
     pub changes: Vec<ChangedPath>,
@@ -818,6 +822,31 @@ impl Git {
                 .any(|b| b.is_empty() || path.starts_with(b.as_str()))
         };
         let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+        // Commits a merge on the first-parent line brought in were judged
+        // by the merge-base of that merge's parents.
+        let mut judges: HashMap<Oid, Oid> = HashMap::new();
+        let mut mainline = Some(repo.find_commit(from.0)?);
+        while let Some(commit) = mainline {
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            if let [first, others @ ..] = parents.as_slice() {
+                for other in others {
+                    let Ok(base) = repo.merge_base(*first, *other) else {
+                        continue;
+                    };
+                    let mut brought = repo.revwalk()?;
+                    brought.push(*other)?;
+                    brought.hide(*first)?;
+                    for oid in brought {
+                        judges.entry(oid?).or_insert(base);
+                    }
+                }
+            }
+            mainline = match parents.first() {
+                Some(first) => Some(repo.find_commit(*first)?),
+                None => None,
+            };
+        }
+        drop(mainline);
         drop(repo);
         let walked = &*self.history_listings;
         // Commits are independent: each is diffed against its parents on
@@ -881,7 +910,11 @@ impl Git {
                 revision: Revision(commit.id()),
                 id: commit.id().to_string(),
                 parents: parents.len(),
-                first_parent: parents.first().map(|p| Revision(*p)),
+                judge: judges
+                    .get(&commit.id())
+                    .copied()
+                    .or_else(|| parents.first().copied())
+                    .map(Revision),
                 info: commit_info(repo, &commit),
                 changes: changes.into_values().collect(),
             })
