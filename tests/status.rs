@@ -766,3 +766,41 @@ fn the_html_board_renders_in_headless_chromium() {
         std::fs::copy(&png, Path::new(&dir).join("status-board.png")).unwrap();
     }
 }
+
+/// Signing in someone else's name warns at once: the sign-off counts only
+/// if the signer commits it.
+#[test]
+fn signing_for_someone_else_warns_on_the_spot() {
+    let repo = Repo::new();
+    repo.feature("beta", "review", "low");
+    let (code, _, stderr) = repo.policy(
+        PM,
+        &[
+            "sign",
+            "beta",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("counts only if ana@example.com commits it"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = repo.policy(
+        ANA,
+        &[
+            "sign",
+            "beta",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}

@@ -280,6 +280,15 @@ pub fn run(cli: &Cli, args: &SignArgs) -> Result<u8, Failure> {
         "signed {subject} as {} ({decision}) by {signer}: wrote {shown}",
         args.role
     );
+    // The sign-off counts only if its commit is the signer's own: say so
+    // now rather than at the hook or the pull-request check.
+    if let Some(me) = policy_lint::source::git::identity_at(&project.repo_root)
+        && !me.eq_ignore_ascii_case(&signer)
+    {
+        eprintln!(
+            "warning: this sign-off counts only if {signer} commits it; committed as {me} (your git user.email), `policy lint` refuses it"
+        );
+    }
     if args.commit {
         let message = format!("{}: {decision} for {subject}", args.role);
         Git::commit_paths(&project.repo_root, &[shown.as_str()], &message).map_err(|e| {
