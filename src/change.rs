@@ -1274,9 +1274,7 @@ fn finish(
                 }
                 let excludes = &config.digest_excludes;
                 let meaning = |path: &str, blob: BlobId| {
-                    let file = decode(path, git.read_object(blob).ok()?).ok()?;
-                    let table = crate::model::read::parse_toml(&file).ok()?;
-                    Some(crate::model::digest::digest_file(&file, &table, excludes))
+                    version_digest(git, path, blob, excludes).map(|(digest, _)| digest)
                 };
                 history.content_authors = content_authors(
                     git,
@@ -1476,9 +1474,7 @@ fn content_authors(
         // One digest for both sides (read as git stores it, CRLF in
         // strings normalized), the base version's as the reference.
         let digest_of = |path: &str, blob: BlobId| {
-            let file = decode(path, git.read_object(blob).ok()?).ok()?;
-            let table = crate::model::read::parse_toml(&file).ok()?;
-            Some(crate::model::digest::digest_file(&file, &table, excludes))
+            version_digest(git, path, blob, excludes).map(|(digest, _)| digest)
         };
         for (path, reference) in by_meaning.iter_mut() {
             if let Some(blob) = meant.get(path)
@@ -1559,15 +1555,26 @@ impl<'g> PastManifests<'g> {
         self.parsed
             .entry(blob)
             .or_insert_with(|| {
-                let file = decode(path, git.read_object(blob).ok()?).ok()?;
-                let table = crate::model::read::parse_toml(&file).ok()?;
-                Some((
-                    crate::model::digest::digest_file(&file, &table, excludes),
-                    Arc::new(table),
-                ))
+                version_digest(git, path, blob, excludes).map(|(d, table)| (d, Arc::new(table)))
             })
             .as_ref()
     }
+}
+
+/// The canonical digest (with `excludes`) and table of one stored version
+/// of a manifest; `None` when it cannot be read or does not parse.
+fn version_digest(
+    git: &Git,
+    path: &str,
+    blob: BlobId,
+    excludes: &[String],
+) -> Option<(String, crate::model::tree::Table)> {
+    let file = decode(path, git.read_object(blob).ok()?).ok()?;
+    let table = crate::model::read::parse_toml(&file).ok()?;
+    Some((
+        crate::model::digest::digest_file(&file, &table, excludes),
+        table,
+    ))
 }
 
 /// The manifests of features with a stale sign-off, and those sign-offs

@@ -114,26 +114,8 @@ impl Repo {
             .unwrap()
             .to_pem(LineEnding::LF)
             .unwrap();
-        let (headers, message) = payload.split_once("\n\n").unwrap();
-        let header = format!("gpgsig {}", armored.trim_end().replace('\n', "\n "));
-        let object = format!("{headers}\n{header}\n\n{message}");
-        let mut child = self
-            .command("git", PM, "2026-01-01")
-            .args(["hash-object", "-t", "commit", "-w", "--stdin"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(object.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success());
-        let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let id =
+            common::write_signed_commit(self.command("git", PM, "2026-01-01"), &payload, &armored);
         self.git(PM, "2026-01-01", &["update-ref", "HEAD", &id]);
         id
     }

@@ -125,26 +125,7 @@ impl Repo {
     }
 
     fn replace_head_signature(&self, payload: &str, armored: &str) {
-        let (headers, message) = payload.split_once("\n\n").unwrap();
-        let header = format!("gpgsig {}", armored.trim_end().replace('\n', "\n "));
-        let object = format!("{headers}\n{header}\n\n{message}");
-        let mut child = self
-            .command("git", PM)
-            .args(["hash-object", "-t", "commit", "-w", "--stdin"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(object.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success());
-        let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let id = common::write_signed_commit(self.command("git", PM), payload, armored);
         self.git(PM, &["update-ref", "HEAD", &id]);
     }
 

@@ -158,11 +158,7 @@ pub fn gates(workspace: &Workspace, settings: &Settings) -> BTreeMap<String, Fea
         .par_iter()
         .map_init(Memo::default, |memo, feature| {
             let states = states.get(&feature.dir).unwrap_or(&empty);
-            let base = workspace
-                .base
-                .as_ref()
-                .and_then(|b| b.features.get(&feature.file.path))
-                .map(|t| t.as_ref());
+            let base = workspace.base_table(feature);
             let stage = feature
                 .stage
                 .clone()

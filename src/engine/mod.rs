@@ -155,11 +155,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             let mut out = Vec::new();
             let empty = BTreeMap::new();
             let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
-            let base = workspace
-                .base
-                .as_ref()
-                .and_then(|b| b.features.get(&feature.file.path))
-                .map(|table| table.as_ref());
+            let base = workspace.base_table(feature);
             let build = context_builder(&feature.table, base, states, &playbooks_value, &today);
             let mut evaluation = Evaluation::new(&feature.table, base, memo, build);
             let cascades_quiet = !schema_waived.contains(feature.id.as_str());

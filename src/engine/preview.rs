@@ -108,11 +108,7 @@ pub(super) fn policy_change(
         .par_iter()
         .map_init(Memo::default, |memo, feature| {
             let states = states.get(&feature.dir).unwrap_or(&empty);
-            let base = workspace
-                .base
-                .as_ref()
-                .and_then(|b| b.features.get(&feature.file.path))
-                .map(|table| table.as_ref());
+            let base = workspace.base_table(feature);
             let build = context_builder(&feature.table, base, states, &playbooks, &today);
             let mut evaluation = Evaluation::new(&feature.table, base, memo, build);
             let mut failing = |rules: &[&CompiledRule<'_>]| -> BTreeSet<String> {

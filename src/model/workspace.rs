@@ -136,6 +136,18 @@ pub struct Author {
 }
 
 impl Workspace {
+    /// The manifest `feature` had at the base (bound as `base` in CEL):
+    /// `None` for a new feature, or when the run has no base.
+    pub fn base_table(
+        &self,
+        feature: &crate::model::feature::Feature,
+    ) -> Option<&crate::model::tree::Table> {
+        self.base
+            .as_ref()
+            .and_then(|b| b.features.get(&feature.file.path))
+            .map(|table| table.as_ref())
+    }
+
     /// Parses the base revision's policies, playbooks and the manifests at
     /// `manifest_paths`; problems in the base are ignored (it is trusted).
     pub fn load_base(

@@ -70,6 +70,18 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     }
 }
 
+fn summary(outcome: &Outcome) -> Summary {
+    Summary {
+        errors: outcome.count(Severity::Error),
+        warnings: outcome.count(Severity::Warning),
+        notes: outcome.count(Severity::Note),
+        features_checked: outcome.features_checked,
+        features_with_findings: outcome.features_with_findings(),
+        features_total: outcome.features_total,
+        policy_source: outcome.policy_source,
+    }
+}
+
 /// The whole document as a string (see [`write`]).
 pub fn render(outcome: &Outcome) -> String {
     let mut out = Vec::new();
@@ -93,15 +105,7 @@ pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result
     }
     let head = Head {
         version: FORMAT_VERSION,
-        summary: Summary {
-            errors: outcome.count(Severity::Error),
-            warnings: outcome.count(Severity::Warning),
-            notes: outcome.count(Severity::Note),
-            features_checked: outcome.features_checked,
-            features_with_findings: outcome.features_with_findings(),
-            features_total: outcome.features_total,
-            policy_source: outcome.policy_source,
-        },
+        summary: summary(outcome),
     };
     let head = serde_json::to_string_pretty(&head).map_err(std::io::Error::other)?;
     // `{ ... }` without its closing line: the diagnostics follow as the
@@ -193,15 +197,7 @@ mod tests {
             }
             let whole = Whole {
                 version: FORMAT_VERSION,
-                summary: Summary {
-                    errors: outcome.count(Severity::Error),
-                    warnings: outcome.count(Severity::Warning),
-                    notes: outcome.count(Severity::Note),
-                    features_checked: outcome.features_checked,
-                    features_with_findings: outcome.features_with_findings(),
-                    features_total: outcome.features_total,
-                    policy_source: outcome.policy_source,
-                },
+                summary: summary(&outcome),
                 diagnostics: outcome.diagnostics.iter().map(diagnostic).collect(),
             };
             let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";

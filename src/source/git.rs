@@ -271,6 +271,25 @@ fn under_bases(dir: &str, bases: &[String]) -> bool {
         .any(|b| b.is_empty() || dir.starts_with(b.as_str()) || b.starts_with(dir))
 }
 
+/// Whether `path` lies under one of `bases` (an empty base is the root).
+fn within_bases(path: &str, bases: &[String]) -> bool {
+    bases
+        .iter()
+        .any(|b| b.is_empty() || path.starts_with(b.as_str()))
+}
+
+/// The trees a commit is compared with: its parents', or one empty side
+/// for a root commit.
+fn parent_trees(repo: &Repository, parents: &[Oid]) -> Result<Vec<Option<Oid>>, git2::Error> {
+    if parents.is_empty() {
+        return Ok(vec![None]);
+    }
+    parents
+        .iter()
+        .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
+        .collect()
+}
+
 pub struct Git {
     repo: Mutex<Repository>,
     /// The `.git` directory, for the per-thread handles of parallel reads.
@@ -350,11 +369,8 @@ impl Git {
         const SKIP_WORKTREE: u16 = 1 << 14;
         index.iter().find_map(|entry| {
             let path = String::from_utf8(entry.path).ok()?;
-            (entry.flags_extended & SKIP_WORKTREE != 0
-                && bases
-                    .iter()
-                    .any(|b| b.is_empty() || path.starts_with(b.as_str())))
-            .then_some(path)
+            (entry.flags_extended & SKIP_WORKTREE != 0 && within_bases(&path, bases))
+                .then_some(path)
         })
     }
 
@@ -558,10 +574,7 @@ impl Git {
             "",
             &enter,
             &mut |path, old, new| {
-                if bases
-                    .iter()
-                    .any(|b| b.is_empty() || path.starts_with(b.as_str()))
-                {
+                if within_bases(&path, bases) {
                     out.push(ChangedPath {
                         path,
                         old: old.map(|(id, _)| BlobId(id)),
@@ -703,11 +716,7 @@ impl Git {
             walk.hide(hide.0)?;
         }
         let enter = |dir: &str| under_bases(dir, bases);
-        let in_bases = |path: &str| {
-            bases
-                .iter()
-                .any(|b| b.is_empty() || path.starts_with(b.as_str()))
-        };
+        let in_bases = |path: &str| within_bases(path, bases);
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
             let tree = commit.tree_id();
@@ -716,14 +725,7 @@ impl Git {
             let walked = tree::Cache::default();
             let parents: Vec<Oid> = commit.parent_ids().collect();
             let mut introduced: Option<BTreeMap<String, Oid>> = None;
-            let sides: Vec<Option<Oid>> = if parents.is_empty() {
-                vec![None]
-            } else {
-                parents
-                    .iter()
-                    .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
-                    .collect::<Result<_, _>>()?
-            };
+            let sides = parent_trees(&repo, &parents)?;
             for parent_tree in sides {
                 let mut added: BTreeMap<String, Oid> = BTreeMap::new();
                 let mut removed: std::collections::HashMap<Oid, Vec<String>> = Default::default();
@@ -816,11 +818,7 @@ impl Git {
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
         walk.push(from.0)?;
         let enter = |dir: &str| under_bases(dir, bases);
-        let in_bases = |path: &str| {
-            bases
-                .iter()
-                .any(|b| b.is_empty() || path.starts_with(b.as_str()))
-        };
+        let in_bases = |path: &str| within_bases(path, bases);
         let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
         // Commits a merge on the first-parent line brought in were judged
         // by the merge-base of that merge's parents.
@@ -857,14 +855,7 @@ impl Git {
             let tree = commit.tree_id();
             self.bound_history_cache();
             let parents: Vec<Oid> = commit.parent_ids().collect();
-            let sides: Vec<Option<Oid>> = if parents.is_empty() {
-                vec![None]
-            } else {
-                parents
-                    .iter()
-                    .map(|p| repo.find_commit(*p).map(|c| Some(c.tree_id())))
-                    .collect::<Result<_, _>>()?
-            };
+            let sides = parent_trees(repo, &parents)?;
             let mut changes: BTreeMap<String, ChangedPath> = BTreeMap::new();
             for (index, parent_tree) in sides.into_iter().enumerate() {
                 let mut differing: BTreeMap<String, ChangedPath> = BTreeMap::new();

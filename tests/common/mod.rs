@@ -71,3 +71,29 @@ title = "Launch needs an SRB go"
 when = "feature.stage == 'launched'"
 require_signoffs = ["srb"]
 "#;
+
+/// Writes the commit object `payload` (as `git cat-file commit` prints it)
+/// with a `gpgsig` header holding the armored signature `armored`, the way
+/// git stores a signed commit, through `git` (a command set up to run git
+/// in the repository); returns the new commit's id.
+pub fn write_signed_commit(mut git: Command, payload: &str, armored: &str) -> String {
+    use std::io::Write;
+    let (headers, message) = payload.split_once("\n\n").unwrap();
+    let header = format!("gpgsig {}", armored.trim_end().replace('\n', "\n "));
+    let object = format!("{headers}\n{header}\n\n{message}");
+    let mut child = git
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(object.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}

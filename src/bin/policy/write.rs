@@ -136,3 +136,30 @@ pub fn write_file(
     let _ = std::fs::remove_file(&temporary);
     result
 }
+
+/// Writes a report to `path` (relative to the working directory) with
+/// [`write_file`]: atomically, never through a link; an existing file is
+/// replaced or kept as `existing` says, and a kept one is an error that
+/// names `--force`.
+pub fn write_report(path: &Path, text: &str, existing: Existing) -> Result<(), crate::Failure> {
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let (Some(dir), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(crate::Failure::usage(format!(
+            "`{}` names no file",
+            path.display()
+        )));
+    };
+    match write_file(dir, Path::new(name), text.as_bytes(), existing, None) {
+        Ok(Written::Kept) => Err(crate::Failure::usage(format!(
+            "`{}` exists; pass --force to replace it",
+            path.display()
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) => Err(crate::Failure::usage(format!(
+            "cannot write `{}`: {e}",
+            path.display()
+        ))),
+    }
+}

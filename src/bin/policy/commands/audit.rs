@@ -2,13 +2,11 @@
 //! as CSV, JSON or Markdown. The walk and the KPIs are the library's
 //! (`policy_lint::audit`).
 
-use std::path::Path;
-
 use policy_lint::audit::{self, Request};
 use policy_lint::report;
 
 use crate::args::{AuditArgs, AuditFormat, Cli};
-use crate::write::{Existing, Written, write_file};
+use crate::write::Existing;
 use crate::{Failure, project};
 
 fn date(flag: &str, text: &Option<String>) -> Result<Option<jiff::civil::Date>, Failure> {
@@ -46,37 +44,14 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8, Failure> {
     };
     match &args.output {
         None => print!("{text}"),
-        Some(path) => write_output(path, &text, args.force)?,
+        Some(path) => {
+            let existing = if args.force {
+                Existing::Replace
+            } else {
+                Existing::Keep
+            };
+            crate::write::write_report(path, &text, existing)?
+        }
     }
     Ok(0)
-}
-
-/// Writes the report atomically, never through a link, and never over an
-/// existing file unless `--force`.
-fn write_output(path: &Path, text: &str, force: bool) -> Result<(), Failure> {
-    let absolute = std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .unwrap_or_else(|_| path.to_path_buf());
-    let (Some(dir), Some(name)) = (absolute.parent(), absolute.file_name()) else {
-        return Err(Failure::usage(format!(
-            "--output `{}` names no file",
-            path.display()
-        )));
-    };
-    let existing = if force {
-        Existing::Replace
-    } else {
-        Existing::Keep
-    };
-    match write_file(dir, Path::new(name), text.as_bytes(), existing, None) {
-        Ok(Written::Kept) => Err(Failure::usage(format!(
-            "`{}` exists; pass --force to replace it",
-            path.display()
-        ))),
-        Ok(_) => Ok(()),
-        Err(e) => Err(Failure::usage(format!(
-            "cannot write `{}`: {e}",
-            path.display()
-        ))),
-    }
 }

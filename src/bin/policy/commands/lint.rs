@@ -111,7 +111,9 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
         }
     };
     match (machine, &args.output_file) {
-        (Some(text), Some(path)) => write_report(path, &text)?,
+        (Some(text), Some(path)) => {
+            crate::write::write_report(path, &text, crate::write::Existing::Replace)?
+        }
         (Some(text), None) => print!("{text}"),
         (None, Some(_)) => {
             return Err(Failure::usage(
@@ -127,29 +129,6 @@ pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, Failure> {
     std::mem::forget(outcome);
     std::mem::forget(workspace);
     Ok(code)
-}
-
-/// Writes a report file atomically (a temporary file beside it, then a
-/// rename), never through a link.
-pub(crate) fn write_report(path: &std::path::Path, text: &str) -> Result<(), Failure> {
-    let absolute = std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .unwrap_or_else(|_| path.to_path_buf());
-    let (Some(dir), Some(name)) = (absolute.parent(), absolute.file_name()) else {
-        return Err(Failure::usage(format!(
-            "--output-file `{}` names no file",
-            path.display()
-        )));
-    };
-    crate::write::write_file(
-        dir,
-        std::path::Path::new(name),
-        text.as_bytes(),
-        crate::write::Existing::Replace,
-        None,
-    )
-    .map(|_| ())
-    .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))
 }
 
 /// Appends to the job summary file; never truncates what earlier steps

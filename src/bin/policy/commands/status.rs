@@ -11,7 +11,6 @@ use policy_lint::report;
 use policy_lint::status::{self, render};
 
 use crate::args::{Cli, StatusArgs, StatusFormat};
-use crate::commands::lint::write_report;
 use crate::{Failure, project, use_color};
 
 pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
@@ -67,7 +66,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
         StatusFormat::Html => render::html(&board),
     };
     match &args.output {
-        Some(path) => write_report(path, &text)?,
+        Some(path) => crate::write::write_report(path, &text, crate::write::Existing::Replace)?,
         None => print!("{text}"),
     }
     Ok(0)
