@@ -1460,13 +1460,10 @@ fn content_authors(
     // Content at the base is found from the base; the rest from the head.
     let from = sides.head.or(sides.judge);
     if let (Some(from), false) = (from, look_up.is_empty()) {
-        let bases: Vec<String> = look_up
-            .keys()
-            .map(|p| {
-                p.rsplit_once('/')
-                    .map_or(String::new(), |(d, _)| format!("{d}/"))
-            })
-            .collect();
+        // Every governed path, not only the files' own directories: content
+        // moved from elsewhere (a renamed feature directory) was written
+        // there, and the move is not its author.
+        let bases = governed_bases(&workspace.config, prefix);
         let kinds = same_kind(&workspace.config, prefix);
         let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
             .into_iter()

@@ -1923,3 +1923,36 @@ fn moving_only_the_stage_does_not_make_a_signer_the_author() {
         "{lint:#?}"
     );
 }
+
+/// A directory move by someone else does not make the mover the author of
+/// the feature: the panel member who wrote it still cannot approve it.
+#[test]
+fn a_move_by_someone_else_does_not_launder_self_approval() {
+    let repo = Repo::new();
+    repo.write(
+        "features/team1/x/feature.toml",
+        &feature("x", "review", "medium"),
+    );
+    repo.commit(ANA, "ana writes x");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(PM, &["mv", "features/team1/x", "features/team2/x"]);
+    repo.commit(PM, "reorganise teams");
+    repo.branch("pr");
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(ANA, "x cleared");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.diags
+            .iter()
+            .any(|d| d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+}

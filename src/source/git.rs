@@ -664,20 +664,39 @@ impl Git {
         if wanted.is_empty() {
             return Ok(BTreeMap::new());
         }
-        // The walk holds the shared repository handle: introductions are
-        // collected (newest first per path) and judged after it.
-        let mut by_path: BTreeMap<String, Vec<(BlobId, Option<CommitInfo>)>> = BTreeMap::new();
+        // The walk holds the shared repository handle: versions are
+        // collected (newest first) and judged after it. A run starts where
+        // the wanted content was introduced, at whatever path (a moved
+        // directory is followed: the move introduces nothing), and goes on
+        // with the older versions at that path.
+        let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
+        for (path, blob) in wanted {
+            by_blob.entry(*blob).or_default().push(path);
+        }
+        let mut tracked: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+        let mut runs: BTreeMap<&String, Vec<(BlobId, Option<CommitInfo>)>> = BTreeMap::new();
         self.walk_introductions(from, None, bases, same_kind, &mut |introduced| {
             for introduction in introduced {
-                if wanted.contains_key(&introduction.path) {
-                    by_path
-                        .entry(introduction.path)
-                        .or_default()
-                        .push((introduction.blob, introduction.commit));
+                if let Some(keys) = tracked.get(&introduction.path) {
+                    for key in keys {
+                        runs.entry(key)
+                            .or_default()
+                            .push((introduction.blob, introduction.commit.clone()));
+                    }
+                }
+                for key in by_blob.get(&introduction.blob).into_iter().flatten() {
+                    if !runs.contains_key(key) {
+                        runs.insert(key, vec![(introduction.blob, introduction.commit.clone())]);
+                        tracked
+                            .entry(introduction.path.clone())
+                            .or_default()
+                            .push(key);
+                    }
                 }
             }
             true
         })?;
+        let by_path: BTreeMap<&String, Vec<(BlobId, Option<CommitInfo>)>> = runs;
         let mut found = BTreeMap::new();
         for (path, blob) in wanted {
             let versions = by_path.get(path).map(Vec::as_slice).unwrap_or_default();
