@@ -1937,6 +1937,32 @@ fn a_move_by_someone_else_does_not_launder_self_approval() {
     std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
     repo.git_ok_as(PM, &["mv", "features/team1/x", "features/team2/x"]);
     repo.commit(PM, "reorganise teams");
+    check_move_keeps_the_author(repo);
+}
+
+/// The same, when the move also changes a field that does not count.
+#[test]
+fn a_move_with_a_stage_change_does_not_launder_self_approval() {
+    let repo = Repo::new();
+    repo.write(
+        "features/team1/x/feature.toml",
+        &feature("x", "design", "medium"),
+    );
+    repo.commit(ANA, "ana writes x");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(PM, &["mv", "features/team1/x", "features/team2/x"]);
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"design\"", "stage = \"review\""),
+    );
+    repo.commit(PM, "reorganise teams; x in review");
+    check_move_keeps_the_author(repo);
+}
+
+/// Ana clears `x` in a pull request and the panel signs, ana included: her
+/// go is self-approval, however the directory moved before.
+fn check_move_keeps_the_author(repo: Repo) {
     repo.branch("pr");
     let text = repo.read("features/team2/x/feature.toml");
     repo.write(

@@ -649,10 +649,11 @@ impl Git {
     /// rather than its bytes: for each wanted path, the commit that
     /// introduced the oldest version of the newest unbroken run of versions
     /// for which `same_meaning(path, blob)` holds, starting from the wanted
-    /// blob. A commit that only reformatted the file, or changed a field
-    /// that does not count (a `stage` in `digest_excludes`), is not its
-    /// author; whoever wrote the meaning before it is. `None` as for
-    /// `introducers` (a shallow cut).
+    /// blob and followed across moves of its directory (versions in
+    /// directories of the same name). A commit that only reformatted the
+    /// file, changed a field that does not count (a `stage` in
+    /// `digest_excludes`) or moved it is not its author; whoever wrote the
+    /// meaning before it is. `None` as for `introducers` (a shallow cut).
     pub fn meaning_introducers(
         &self,
         from: Revision,
@@ -664,52 +665,46 @@ impl Git {
         if wanted.is_empty() {
             return Ok(BTreeMap::new());
         }
-        // The walk holds the shared repository handle: versions are
-        // collected (newest first) and judged after it. A run starts where
-        // the wanted content was introduced, at whatever path (a moved
-        // directory is followed: the move introduces nothing), and goes on
-        // with the older versions at that path.
-        let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
-        for (path, blob) in wanted {
-            by_blob.entry(*blob).or_default().push(path);
+        // A file's directory name: a manifest's id, kept when a feature
+        // directory moves between teams.
+        fn dir_name(path: &str) -> &str {
+            let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            dir.rsplit('/').next().unwrap_or(dir)
         }
-        let mut tracked: BTreeMap<String, Vec<&String>> = BTreeMap::new();
-        let mut runs: BTreeMap<&String, Vec<(BlobId, Option<CommitInfo>)>> = BTreeMap::new();
+        // The walk holds the shared repository handle: the versions of
+        // files in directories named like the wanted ones are collected
+        // (newest first) and judged after it.
+        let names: BTreeSet<&str> = wanted.keys().map(|p| dir_name(p)).collect();
+        let mut versions: Vec<Introduction> = Vec::new();
         self.walk_introductions(from, None, bases, same_kind, &mut |introduced| {
-            for introduction in introduced {
-                if let Some(keys) = tracked.get(&introduction.path) {
-                    for key in keys {
-                        runs.entry(key)
-                            .or_default()
-                            .push((introduction.blob, introduction.commit.clone()));
-                    }
-                }
-                for key in by_blob.get(&introduction.blob).into_iter().flatten() {
-                    if !runs.contains_key(key) {
-                        runs.insert(key, vec![(introduction.blob, introduction.commit.clone())]);
-                        tracked
-                            .entry(introduction.path.clone())
-                            .or_default()
-                            .push(key);
-                    }
-                }
-            }
+            versions.extend(
+                introduced
+                    .into_iter()
+                    .filter(|i| names.contains(dir_name(&i.path))),
+            );
             true
         })?;
-        let by_path: BTreeMap<&String, Vec<(BlobId, Option<CommitInfo>)>> = runs;
         let mut found = BTreeMap::new();
         for (path, blob) in wanted {
-            let versions = by_path.get(path).map(Vec::as_slice).unwrap_or_default();
-            let Some(start) = versions.iter().position(|(b, _)| b == blob) else {
+            let name = dir_name(path);
+            let mut same_name = versions.iter().filter(|v| dir_name(&v.path) == name);
+            // The run starts where the wanted content was introduced, at
+            // whatever path (a pure move introduces nothing).
+            let Some(first) = same_name.by_ref().find(|v| v.blob == *blob) else {
                 continue;
             };
-            // The oldest version of the unbroken run with the same meaning.
-            let mut author = &versions[start].1;
-            for (older, commit) in &versions[start + 1..] {
-                if !same_meaning(path, *older) {
+            // It goes on through older versions with the same meaning,
+            // across a move that also changed an excluded field (the
+            // meaning includes the id, so it is the same feature), and ends
+            // at a version of the same path that meant something else.
+            let (mut author, mut at) = (&first.commit, first.path.as_str());
+            for older in same_name {
+                if same_meaning(path, older.blob) {
+                    author = &older.commit;
+                    at = older.path.as_str();
+                } else if older.path == at {
                     break;
                 }
-                author = commit;
             }
             found.insert(path.clone(), author.clone());
         }
