@@ -282,8 +282,9 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         && let Ok(Some(head)) = git.head()
     {
         // One look at the manifests' history for both questions.
-        let mut manifests: BTreeSet<String> = stale_signoffs(&workspace)
-            .into_iter()
+        let stale = stale_signoffs(&workspace, None);
+        let mut manifests: BTreeSet<String> = stale
+            .iter()
             .map(|(_, manifest, _)| manifest.to_string())
             .collect();
         if !workspace.config.digest_excludes.is_empty() {
@@ -291,7 +292,9 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         }
         let mut past =
             PastManifests::load(&git, head, &manifests, &workspace.config.digest_excludes);
-        workspace.history.signed_content = signed_content(&mut past, &workspace);
+        let signed = signed_content(&mut past, &stale);
+        drop(stale);
+        workspace.history.signed_content = signed;
         let authors =
             content_author_of_signed_content(&mut past, head, &workspace, &settings.prefix);
         workspace.history.content_authors.extend(authors);
@@ -1356,12 +1359,14 @@ fn finish(
         }
     }
     if let Some(from) = sides.head.or(sides.judge) {
-        let manifests: BTreeSet<String> = stale_signoffs(&workspace)
-            .into_iter()
+        // Only sign-offs the check will judge need their signed content.
+        let stale = stale_signoffs(&workspace, settings.report_on.as_ref());
+        let manifests: BTreeSet<String> = stale
+            .iter()
             .map(|(_, manifest, _)| manifest.to_string())
             .collect();
         let mut past = PastManifests::load(git, from, &manifests, &config.digest_excludes);
-        history.signed_content = signed_content(&mut past, &workspace);
+        history.signed_content = signed_content(&mut past, &stale);
     }
     workspace.history = history;
     Ok(Change {
@@ -1548,13 +1553,16 @@ impl<'g> PastManifests<'g> {
         path: &str,
         blob: BlobId,
     ) -> Option<&(String, Arc<crate::model::tree::Table>)> {
-        let (git, excludes) = (self.git, &self.excludes);
-        self.parsed
-            .entry(blob)
-            .or_insert_with(|| {
-                version_digest(git, path, blob, excludes).map(|(d, table)| (d, Arc::new(table)))
-            })
-            .as_ref()
+        if !self.parsed.contains_key(&blob) {
+            let parsed = self.parse(path, blob);
+            self.parsed.insert(blob, parsed);
+        }
+        self.parsed.get(&blob).and_then(Option::as_ref)
+    }
+
+    /// Reads and parses one version, without caching it.
+    fn parse(&self, path: &str, blob: BlobId) -> Option<(String, Arc<crate::model::tree::Table>)> {
+        version_digest(self.git, path, blob, &self.excludes).map(|(d, table)| (d, Arc::new(table)))
     }
 }
 
@@ -1574,25 +1582,39 @@ fn version_digest(
     ))
 }
 
-/// The manifests of features with a stale sign-off, and those sign-offs
-/// as (sign-off path, manifest path, digest signed).
-fn stale_signoffs(workspace: &Workspace) -> Vec<(&str, &str, &str)> {
+/// The stale feature sign-offs, as (sign-off path, manifest path, digest
+/// signed): those whose digest is not the manifest's current one. With
+/// `report_on`, only the features the run reports on. Digests are computed
+/// in parallel, one per feature.
+fn stale_signoffs<'w>(
+    workspace: &'w Workspace,
+    report_on: Option<&BTreeSet<String>>,
+) -> Vec<(&'w str, &'w str, &'w str)> {
+    use rayon::prelude::*;
     let excludes = &workspace.config.digest_excludes;
-    let mut stale = Vec::new();
-    for feature in &workspace.features {
-        let Some(signoffs) = workspace.feature_signoffs.get(&feature.dir) else {
-            continue;
-        };
-        let current = crate::model::digest::digest_file(&feature.file, &feature.table, excludes);
-        for signoff in signoffs.iter().filter(|s| s.digest != current) {
-            stale.push((
-                signoff.file.path.as_str(),
-                feature.file.path.as_str(),
-                signoff.digest.as_str(),
-            ));
-        }
-    }
-    stale
+    workspace
+        .features
+        .par_iter()
+        .filter(|feature| report_on.is_none_or(|ids| ids.contains(&feature.id)))
+        .filter_map(|feature| {
+            let signoffs = workspace.feature_signoffs.get(&feature.dir)?;
+            let current =
+                crate::model::digest::digest_file(&feature.file, &feature.table, excludes);
+            let stale: Vec<(&str, &str, &str)> = signoffs
+                .iter()
+                .filter(|s| s.digest != current)
+                .map(|s| {
+                    (
+                        s.file.path.as_str(),
+                        feature.file.path.as_str(),
+                        s.digest.as_str(),
+                    )
+                })
+                .collect();
+            (!stale.is_empty()).then_some(stale)
+        })
+        .flatten()
+        .collect()
 }
 
 /// Tree mode: a manifest whose last commits changed only fields the
@@ -1654,23 +1676,64 @@ fn content_author_of_signed_content(
     out
 }
 
-/// For each stale feature sign-off: the manifest as it was signed, found
-/// among the manifest's past versions by the sign-off's digest, so the
-/// finding can say which values changed.
+/// For each stale feature sign-off (from [`stale_signoffs`]): the manifest
+/// as it was signed, found among the manifest's past versions by the
+/// sign-off's digest, so the finding can say which values changed.
+/// Manifests are searched in parallel, each newest version first, stopping
+/// once all its sign-offs are matched; the versions parsed stay cached in
+/// `past`.
 fn signed_content(
     past: &mut PastManifests<'_>,
-    workspace: &Workspace,
+    stale: &[(&str, &str, &str)],
 ) -> BTreeMap<String, Arc<crate::model::tree::Table>> {
-    let mut out = BTreeMap::new();
-    for (signoff, manifest, wanted) in stale_signoffs(workspace) {
-        for blob in past.versions(manifest).to_vec() {
-            if let Some((digest, table)) = past.parsed(manifest, blob)
-                && digest == wanted
-            {
-                out.insert(signoff.to_string(), Arc::clone(table));
-                break;
+    use rayon::prelude::*;
+    // Wanted digests by manifest: (sign-off path, digest).
+    let mut wanted: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (signoff, manifest, digest) in stale {
+        wanted.entry(manifest).or_default().push((signoff, digest));
+    }
+    let shared: &PastManifests<'_> = past;
+    type Parsed = Option<(String, Arc<crate::model::tree::Table>)>;
+    type Found = (
+        Vec<(BlobId, Parsed)>,
+        Vec<(String, Arc<crate::model::tree::Table>)>,
+    );
+    let searched: Vec<Found> = wanted
+        .par_iter()
+        .map(|(manifest, signoffs)| {
+            let mut parsed: Vec<(BlobId, Parsed)> = Vec::new();
+            let mut found = Vec::new();
+            let mut open: Vec<&(&str, &str)> = signoffs.iter().collect();
+            for blob in shared.versions(manifest) {
+                if open.is_empty() {
+                    break;
+                }
+                let version = match shared.parsed.get(blob) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let fresh = shared.parse(manifest, *blob);
+                        parsed.push((*blob, fresh.clone()));
+                        fresh
+                    }
+                };
+                let Some((digest, table)) = version else {
+                    continue;
+                };
+                open.retain(|(signoff, want)| {
+                    let matched = *want == digest;
+                    if matched {
+                        found.push((signoff.to_string(), Arc::clone(&table)));
+                    }
+                    !matched
+                });
             }
-        }
+            (parsed, found)
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (parsed, found) in searched {
+        past.parsed.extend(parsed);
+        out.extend(found);
     }
     out
 }

@@ -15,7 +15,7 @@ mod preview;
 mod signoffs;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use cel::{Context, ExecutionError, Value as Cel};
@@ -96,9 +96,6 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     let rules = compile_policies(workspace, &fields, &mut diagnostics);
     validate_change_policies(workspace, &fields, &mut diagnostics);
     let applies_when = compile_playbooks(workspace, &fields, &mut diagnostics);
-    key_typos(workspace, &rules, &applies_when, &mut diagnostics);
-    let unauthorised = history::unauthorised(workspace);
-    history::check(workspace, &mut diagnostics);
     // Features touched only through a playbook get the playbook checks,
     // unless some rule reads the playbooks' versions.
     let rules_read_playbooks = rules
@@ -110,6 +107,30 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     } else {
         &settings.playbook_only
     };
+    // Only the features the run reports on are checked: others may be
+    // loaded (for a policy change's preview, a playbook's followers) but
+    // their findings would be dropped below.
+    let checked: Vec<&Feature> = workspace
+        .features
+        .iter()
+        .filter(|f| {
+            settings
+                .report_on
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&f.id))
+        })
+        .collect();
+    key_typos(
+        checked
+            .iter()
+            .copied()
+            .filter(|f| !playbook_only.contains(&f.id)),
+        &rules,
+        &applies_when,
+        &mut diagnostics,
+    );
+    let unauthorised = history::unauthorised(workspace);
+    history::check(workspace, &mut diagnostics);
     let signoff_states = signoffs::check(
         workspace,
         settings,
@@ -134,19 +155,6 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             let assert = compiled.rule.assert.as_ref()?;
             let playbooks = playbook_demands::demanded_playbooks(&assert.text);
             (!playbooks.is_empty()).then_some((compiled.rule.code.as_str(), playbooks))
-        })
-        .collect();
-    // Only the features the run reports on are checked: others may be
-    // loaded (for a policy change's preview, a playbook's followers) but
-    // their findings would be dropped below.
-    let checked: Vec<&Feature> = workspace
-        .features
-        .iter()
-        .filter(|f| {
-            settings
-                .report_on
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&f.id))
         })
         .collect();
     let per_feature: Vec<Vec<Diagnostic>> = checked
@@ -862,8 +870,12 @@ fn apply_lint_levels(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
 /// Manifest fields one typo away from a field that matters (a core field,
 /// or one some rule or playbook condition reads) that no rule reads
 /// themselves: the field meant is missing, and the gates on it are off.
-fn key_typos(
-    workspace: &Workspace,
+/// Unknown manifest keys one edit away from a name something reads
+/// (`MANIFEST_KEY_TYPO`), in the features given. Each distinct key is
+/// looked up once per table path: manifests share their shape, so a large
+/// repository costs one suggestion search per key, not per feature.
+fn key_typos<'w>(
+    features: impl Iterator<Item = &'w Feature>,
     rules: &[CompiledRule<'_>],
     applies_when: &BTreeMap<String, Expression>,
     out: &mut Vec<Diagnostic>,
@@ -888,35 +900,43 @@ fn key_typos(
             }
         }
     }
-    for feature in &workspace.features {
+    // The suggestion for an unknown key, by table path and key.
+    let mut suggestions: HashMap<String, HashMap<String, Option<&str>>> = HashMap::new();
+    let joined = |prefix: &str, key: &str| {
+        if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    for feature in features {
         let mut walk = vec![(String::new(), feature.table.as_ref())];
         while let Some((prefix, table)) = walk.pop() {
             let Some(names) = known.get(&prefix) else {
                 continue;
             };
             for entry in &table.entries {
-                let path = if prefix.is_empty() {
-                    entry.key.clone()
-                } else {
-                    format!("{prefix}.{}", entry.key)
-                };
                 if names.contains(&entry.key) {
                     if let crate::model::tree::Value::Table(inner) = &entry.node.value {
-                        walk.push((path, inner));
+                        walk.push((joined(&prefix, &entry.key), inner));
                     }
                     continue;
                 }
+                let in_table = suggestions.entry(prefix.clone()).or_default();
+                let suggestion = match in_table.get(entry.key.as_str()) {
+                    Some(known) => *known,
+                    None => {
+                        let found = suggest(&entry.key, names.iter().map(String::as_str));
+                        in_table.insert(entry.key.clone(), found);
+                        found
+                    }
+                };
                 let present = |name: &str| table.get(name).is_some();
-                let Some(meant) = suggest(&entry.key, names.iter().map(String::as_str))
-                    .filter(|meant| !present(meant))
-                else {
+                let Some(meant) = suggestion.filter(|meant| !present(meant)) else {
                     continue;
                 };
-                let meant_path = if prefix.is_empty() {
-                    meant.to_string()
-                } else {
-                    format!("{prefix}.{meant}")
-                };
+                let path = joined(&prefix, &entry.key);
+                let meant_path = joined(&prefix, meant);
                 out.push(
                     Diagnostic::new(
                         codes::MANIFEST_KEY_TYPO,

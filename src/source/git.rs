@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use git2::{ObjectType, Oid, Repository, Sort, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository, Sort};
 
 use super::{EntryKind, MAX_FILE_BYTES, ReadError, Snapshot, SnapshotEntry};
 
@@ -1371,31 +1371,20 @@ impl GitSnapshot {
 
 impl Snapshot for GitSnapshot {
     fn list(&self, prefix: &str) -> Result<Vec<SnapshotEntry>, String> {
-        let repo = self.git.lock();
-        let mut found: Vec<(String, Oid, u32)> = Vec::new();
         let dir = prefix.trim_end_matches('/');
-        let Some(tree) = self.trees.tree_id(&repo, dir) else {
+        let Some(tree) = self.trees.tree_id(&self.git.lock(), dir) else {
             return Ok(Vec::new());
         };
-        let tree = repo.find_tree(tree).map_err(|e| e.message().to_string())?;
-        let base = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
+        // Trees are read on each thread's own handle; the shared one is the
+        // fallback (objects only it can see).
+        let with_repo = |read: &dyn Fn(&Repository) -> Option<Arc<tree::Listing>>| {
+            self.git
+                .with_thread_repo(|repo| read(repo))
+                .flatten()
+                .or_else(|| read(&self.git.lock()))
         };
-        tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
-            if matches!(entry.kind(), Some(ObjectType::Blob | ObjectType::Commit))
-                && let Ok(name) = entry.name()
-            {
-                found.push((
-                    format!("{base}{parent}{name}"),
-                    entry.id(),
-                    entry.filemode() as u32,
-                ));
-            }
-            TreeWalkResult::Ok
-        })
-        .map_err(|e| e.message().to_string())?;
+        let found = self.trees.walk(dir, tree, &with_repo)?;
+        let repo = self.git.lock();
         let mut out: Vec<SnapshotEntry> = found
             .into_iter()
             .map(|(path, oid, mode)| self.entry(&repo, path, oid, mode))
@@ -1418,12 +1407,15 @@ impl Snapshot for GitSnapshot {
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, ReadError> {
-        let (oid, mode) = {
-            let repo = self.git.lock();
-            self.lookup(&repo, path).ok_or_else(|| {
-                ReadError::Io(format!("`{path}` is not in the {}", self.description))
-            })?
-        };
+        // A listed file's directory is cached: the lookup reads nothing.
+        // Otherwise its trees are read on the thread's own handle, with the
+        // shared one as the fallback.
+        let (oid, mode) = self
+            .git
+            .with_thread_repo(|repo| self.lookup(repo, path))
+            .flatten()
+            .or_else(|| self.lookup(&self.git.lock(), path))
+            .ok_or_else(|| ReadError::Io(format!("`{path}` is not in the {}", self.description)))?;
         if mode == SYMLINK_MODE {
             return Err(ReadError::Io(format!(
                 "`{path}` is a symbolic link; governed files are never read through links"

@@ -141,6 +141,11 @@ pub fn listing(cache: &Cache, repo: &Repository, id: Oid) -> Result<Arc<Listing>
     Ok(listing)
 }
 
+/// Runs a tree read on a repository handle the calling thread may use;
+/// `None` when the read fails on every handle tried.
+pub type WithRepo<'a> =
+    dyn Fn(&dyn Fn(&Repository) -> Option<Arc<Listing>>) -> Option<Arc<Listing>> + Sync + 'a;
+
 /// The directories of one tree, by path: each resolved once.
 pub struct DirTrees {
     root: Oid,
@@ -166,9 +171,10 @@ impl DirTrees {
             return *known;
         }
         let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
-        let id = self
-            .listing(repo, parent)
-            .and_then(|listing| listing.get(name).filter(Entry::is_tree).map(|e| e.id));
+        // A parent that is absent, or that this handle cannot read, is not
+        // remembered here: another handle may see it.
+        let parent = self.listing(repo, parent)?;
+        let id = parent.get(name).filter(Entry::is_tree).map(|e| e.id);
         self.dirs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -179,6 +185,53 @@ impl DirTrees {
     pub fn listing(&self, repo: &Repository, dir: &str) -> Option<Arc<Listing>> {
         let id = self.tree_id(repo, dir)?;
         listing(&self.cache, repo, id).ok()
+    }
+
+    /// Every file, link and submodule under `dir` (recursively), as
+    /// (path, id, mode), in no particular order. Each subdirectory's tree is
+    /// parsed into the shared cache and its id remembered, so reading the
+    /// files listed looks nothing up again. Subdirectories are walked in
+    /// parallel; `with_repo` runs a read on a repository handle the calling
+    /// thread may use (`None` when it has none).
+    pub fn walk(
+        &self,
+        dir: &str,
+        id: Oid,
+        with_repo: &WithRepo<'_>,
+    ) -> Result<Vec<(String, Oid, u32)>, String> {
+        use rayon::prelude::*;
+        let listing = with_repo(&|repo| listing(&self.cache, repo, id).ok())
+            .ok_or_else(|| format!("could not read tree {id} at `{dir}`"))?;
+        let base = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut files = Vec::new();
+        let mut subdirs = Vec::new();
+        for entry in listing.iter() {
+            let Ok(name) = std::str::from_utf8(entry.name) else {
+                continue;
+            };
+            let path = format!("{base}{name}");
+            if entry.is_tree() {
+                subdirs.push((path, entry.id));
+            } else {
+                files.push((path, entry.id, entry.mode));
+            }
+        }
+        {
+            let mut dirs = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
+            for (path, id) in &subdirs {
+                dirs.insert(path.clone(), Some(*id));
+            }
+        }
+        let nested: Vec<Vec<(String, Oid, u32)>> = subdirs
+            .par_iter()
+            .map(|(path, id)| self.walk(path, *id, with_repo))
+            .collect::<Result<_, _>>()?;
+        files.extend(nested.into_iter().flatten());
+        Ok(files)
     }
 
     /// The id and mode at `path`, if it is a file (not a directory or a
