@@ -1028,10 +1028,10 @@ fn load_git_with(
                 if base.features.contains_key(path) {
                     continue;
                 }
-                if !changed.contains(path) {
-                    base.features
-                        .insert(path.clone(), Arc::clone(&feature.table));
-                } else if let Some(old) = by_id.get(&feature.id)
+                // An unchanged manifest needs no entry (see
+                // Workspace::base_table).
+                if changed.contains(path)
+                    && let Some(old) = by_id.get(&feature.id)
                     && changes.iter().any(|c| c.path == *path && c.old.is_none())
                 {
                     // Added at this path, and a manifest with its id left
@@ -1359,8 +1359,20 @@ fn finish(
         }
     }
     if let Some(from) = sides.head.or(sides.judge) {
-        // Only sign-offs the check will judge need their signed content.
-        let stale = stale_signoffs(&workspace, settings.report_on.as_ref());
+        // Only sign-offs the check will judge need their signed content:
+        // those of the features it reports on, except features touched only
+        // through a playbook, whose sign-offs are judged only when a rule
+        // reads the playbooks.
+        let judged: Option<BTreeSet<String>> = settings.report_on.as_ref().map(|ids| {
+            if settings.playbook_only.is_empty()
+                || crate::engine::rules_may_read_playbooks(&workspace.policies)
+            {
+                ids.clone()
+            } else {
+                ids.difference(&settings.playbook_only).cloned().collect()
+            }
+        });
+        let stale = stale_signoffs(&workspace, judged.as_ref());
         let manifests: BTreeSet<String> = stale
             .iter()
             .map(|(_, manifest, _)| manifest.to_string())

@@ -484,6 +484,37 @@ fn same_policies(a: &[Policy], b: &[Policy]) -> bool {
             .all(|(x, y)| x.file.path == y.file.path && x.file.text == y.file.text)
 }
 
+/// Whether a rule of `policies` may read the playbooks' versions (the CEL
+/// variable `playbooks`). When none does, a feature touched only through a
+/// playbook change gets only the playbook checks (see
+/// [`Settings::playbook_only`]), so nothing else about it is needed. An
+/// over-approximation of what [`check`] decides: a rule it leaves out as
+/// broken still counts here.
+pub fn rules_may_read_playbooks(policies: &[Policy]) -> bool {
+    policies.iter().any(|policy| {
+        policy.rules.iter().any(|rule| {
+            [
+                (&rule.when, false),
+                (&rule.each, false),
+                (&rule.filter, true),
+                (&rule.assert, rule.each.is_some()),
+            ]
+            .into_iter()
+            .any(|(source, per_entry)| {
+                let Some(source) = source else {
+                    return false;
+                };
+                let compiled = if per_entry {
+                    Expression::compile_per_entry(&policy.file, source)
+                } else {
+                    Expression::compile(&policy.file, source)
+                };
+                compiled.is_ok_and(|e| e.uses_playbooks)
+            })
+        })
+    })
+}
+
 fn compile_policies<'a>(
     workspace: &'a Workspace,
     fields: &FieldIndex<'_>,

@@ -69,8 +69,10 @@ pub struct Workspace {
 /// staged mode. The base is trusted: it passed when it merged.
 #[derive(Debug, Default)]
 pub struct Base {
-    /// Manifests at the base, by path (the same path as in the checked
-    /// content).
+    /// Manifests at the base that the change modified, moved or deleted,
+    /// by path (the same path as in the checked content). A manifest the
+    /// change did not modify is the same at the base: see
+    /// [`Workspace::base_table`].
     pub features: BTreeMap<String, Arc<crate::model::tree::Table>>,
     pub policies: Vec<Policy>,
     pub playbooks: Vec<Playbook>,
@@ -138,14 +140,16 @@ pub struct Author {
 impl Workspace {
     /// The manifest `feature` had at the base (bound as `base` in CEL):
     /// `None` for a new feature, or when the run has no base.
-    pub fn base_table(
-        &self,
-        feature: &crate::model::feature::Feature,
-    ) -> Option<&crate::model::tree::Table> {
-        self.base
-            .as_ref()
-            .and_then(|b| b.features.get(&feature.file.path))
-            .map(|table| table.as_ref())
+    pub fn base_table<'a>(
+        &'a self,
+        feature: &'a crate::model::feature::Feature,
+    ) -> Option<&'a crate::model::tree::Table> {
+        let base = self.base.as_ref()?;
+        match base.features.get(&feature.file.path) {
+            Some(table) => Some(table.as_ref()),
+            None if !base.changed.contains(&feature.file.path) => Some(feature.table.as_ref()),
+            None => None,
+        }
     }
 
     /// Parses the base revision's policies, playbooks and the manifests at
