@@ -23,7 +23,7 @@ use crate::model::allowed_signers::{AllowedSigners, Verdict};
 use crate::model::config::Config;
 use crate::model::read::decode;
 use crate::model::signoff::parse_waiver;
-use crate::model::workspace::{self, Author, Base, History, Workspace};
+use crate::model::workspace::{self, Author, Base, History, UnknownAuthor, Workspace};
 use crate::settings::Settings;
 use crate::source::git::{
     BlobId, ChangedPath, CommitInfo, CommitSignature, Git, GitError, GitSnapshot, Revision,
@@ -1286,6 +1286,7 @@ fn finish(
                     sides,
                     changes,
                     &to_verify,
+                    &mut history.content_unknown,
                     |path, blob| {
                         let last_writers: Vec<String> = blob
                             .and_then(|b| by_blob.get(&b))
@@ -1348,8 +1349,10 @@ fn finish(
                 sides,
                 changes,
                 &to_verify,
+                &mut history.content_unknown,
                 |path, _| {
-                    let staged = changes.iter().any(|c| c.path == path && c.new.is_some());
+                    // Content or a deletion the index holds.
+                    let staged = changes.iter().any(|c| c.path == path);
                     match (&identity, staged) {
                         (Some(email), true) => vec![email.clone()],
                         _ => Vec::new(),
@@ -1391,9 +1394,16 @@ fn finish(
 
 /// Who wrote the content the change's sign-offs approve, for separation
 /// of duties: the manifest of every feature whose sign-offs the change
-/// writes, and every policy or playbook it changes. `in_change` gives the
-/// authors the change itself shows for a path (and its object); content
-/// the change did not write is looked up in history, one walk for all.
+/// writes, and every policy or playbook it changes (and `policy.toml` or
+/// the allowed-signers file, when the change edits the judge's). A deleted
+/// policy, config or allowed-signers file is written by whoever deleted
+/// it. `in_change` gives the authors the change itself shows for a path
+/// (and its object, `None` for a deletion); content the change did not
+/// write is looked up in history, one walk for all.
+///
+/// Fails closed: every subject whose author cannot be found (a shallow
+/// clone's cut, content not committed with no identity to commit it, no
+/// commit introducing it) goes to `unknown` with why and what to do.
 #[allow(clippy::too_many_arguments)]
 fn content_authors(
     git: &Arc<Git>,
@@ -1402,6 +1412,7 @@ fn content_authors(
     sides: &Sides,
     changes: &[ChangedPath],
     to_verify: &BTreeMap<&str, Option<BlobId>>,
+    unknown: &mut BTreeMap<String, UnknownAuthor>,
     in_change: impl Fn(&str, Option<BlobId>) -> Vec<String>,
 ) -> Result<BTreeMap<String, Vec<String>>, ChangeError> {
     let mut subjects: BTreeMap<String, Option<BlobId>> = BTreeMap::new();
@@ -1431,7 +1442,45 @@ fn content_authors(
             subjects.insert(path.clone(), change.new);
         }
     }
+    // The judge's own files and deleted policies need sign-offs too (see
+    // engine::history): their authors are looked up the same way.
+    let mut deleted: BTreeSet<String> = BTreeSet::new();
+    // `policy.toml` and the allowed-signers file lie outside the governed
+    // directories that the walks over the change cover: looked up on
+    // their own.
+    let mut judge_files_at: BTreeMap<String, BlobId> = BTreeMap::new();
+    if let Some(base) = workspace.base.as_ref().filter(|b| !b.adopting) {
+        let judge_files = [
+            base.config_change
+                .as_ref()
+                .map(|(path, new)| (path, new.is_some())),
+            base.signers_change
+                .as_ref()
+                .map(|(path, _, new)| (path, new.is_some())),
+        ];
+        for (path, present) in judge_files.into_iter().flatten() {
+            if present {
+                if let Some(blob) = sides.checked.blob(path) {
+                    judge_files_at.insert(path.clone(), blob);
+                }
+                subjects.insert(path.clone(), None);
+            } else {
+                deleted.insert(path.clone());
+            }
+        }
+        for old in &base.policies {
+            if !workspace.checked_policies.iter().any(|p| p.id == old.id)
+                && !subjects.contains_key(&old.file.path)
+            {
+                deleted.insert(old.file.path.clone());
+            }
+        }
+    }
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Subjects whose introducing commit lies beyond a shallow clone's cut.
+    let mut cut: BTreeSet<String> = BTreeSet::new();
+    // Subjects whose content came from history outside the change.
+    let mut outside: BTreeSet<String> = BTreeSet::new();
     let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
     // Manifests whose meaning is the base's: their author is whoever gave
     // the base version that meaning, looked up past commits that changed
@@ -1453,6 +1502,7 @@ fn content_authors(
         .iter()
         .map(|f| (f.file.path.as_str(), f))
         .collect();
+    let subject_paths: BTreeSet<String> = subjects.keys().cloned().collect();
     for (path, blob) in subjects {
         if let Some(feature) = by_path.get(path.as_str())
             && let Some(before) = base.and_then(|b| b.features.get(&path))
@@ -1466,7 +1516,18 @@ fn content_authors(
             continue;
         }
         let authors = in_change(&path, blob);
-        if authors.is_empty() {
+        // Range mode: content the head holds that no commit of the range
+        // writes, that the base does not hold at this path and that did not
+        // move here from another path of the base came in from history
+        // outside the change (an old version merged back in): whoever
+        // merged it chose it, and the history does not say who that was.
+        let from_outside = sides.head.is_some()
+            && blob.is_some()
+            && judge.as_ref().and_then(|j| j.blob(&path)) != blob
+            && !changes.iter().any(|c| c.old.is_some() && c.old == blob);
+        if authors.is_empty() && from_outside {
+            outside.insert(path);
+        } else if authors.is_empty() {
             if let Some(blob) = blob {
                 look_up.insert(path, blob);
             }
@@ -1502,15 +1563,102 @@ fn content_authors(
                 .get(path)
                 .is_some_and(|d| !d.is_empty() && digest_of(path, blob).as_ref() == Some(d))
         };
-        let introduced = git
-            .introducers(from, &exact, &bases, &kinds)?
-            .into_iter()
-            .chain(git.meaning_introducers(from, &meant, &bases, &kinds, &same_meaning)?);
+        let mut introduced = git.introducers(from, &exact, &bases, &kinds)?;
+        let by_meaning_found =
+            git.meaning_introducers(from, &meant, &bases, &kinds, &same_meaning)?;
+        // A version whose run of meaning is not found among files of its
+        // directory's name (it arrived from a differently named one) still
+        // has the commit that introduced its bytes.
+        let unmatched: BTreeMap<String, BlobId> = meant
+            .iter()
+            .filter(|(path, _)| !by_meaning_found.contains_key(*path))
+            .map(|(path, blob)| (path.clone(), *blob))
+            .collect();
+        introduced.extend(by_meaning_found);
+        introduced.extend(git.introducers(from, &unmatched, &bases, &kinds)?);
         for (path, commit) in introduced {
-            if let Some(commit) = commit {
-                found.insert(path, vec![commit.email]);
+            match commit {
+                Some(commit) => {
+                    found.insert(path, vec![commit.email]);
+                }
+                None => {
+                    cut.insert(path);
+                }
             }
         }
+    }
+    if let (Some(from), false) = (sides.head.or(sides.judge), judge_files_at.is_empty()) {
+        let paths: Vec<String> = judge_files_at.keys().cloned().collect();
+        let kinds = same_kind(&workspace.config, prefix);
+        for (path, commit) in git.introducers(from, &judge_files_at, &paths, &kinds)? {
+            match commit {
+                Some(commit) => {
+                    found.insert(path, vec![commit.email]);
+                }
+                None => {
+                    cut.insert(path);
+                }
+            }
+        }
+    }
+    // Deletions: by the identity about to commit (staged), else by the
+    // commits of the range that remove the path.
+    let mut removals: BTreeMap<String, Vec<Option<CommitInfo>>> = BTreeMap::new();
+    let mut to_find: BTreeSet<String> = BTreeSet::new();
+    for path in &deleted {
+        let authors = in_change(path, None);
+        if authors.is_empty() {
+            to_find.insert(path.clone());
+        } else {
+            found.insert(path.clone(), authors);
+        }
+    }
+    if let (Some(head), false) = (sides.head, to_find.is_empty()) {
+        removals = git.removers(head, sides.judge, &to_find)?;
+    }
+    for (path, commits) in removals {
+        if commits.iter().any(Option::is_none) {
+            cut.insert(path);
+        } else {
+            found.insert(
+                path,
+                commits.into_iter().flatten().map(|c| c.email).collect(),
+            );
+        }
+    }
+    // Staged mode: what the index changes has no commit yet.
+    let uncommitted = |path: &str| sides.head.is_none() && changed.contains(path);
+    for path in subject_paths.iter().chain(&deleted) {
+        if found.get(path).is_some_and(|authors| !authors.is_empty()) {
+            continue;
+        }
+        let (why, help) = if uncommitted(path) {
+            (
+                "the change is not committed yet and no git identity is configured (GIT_AUTHOR_EMAIL or user.email)".to_string(),
+                "configure the identity that will commit it (`git config user.email`) and check again".to_string(),
+            )
+        } else if outside.contains(path) {
+            (
+                "no commit between the base and the head writes this content, and the base does not hold it: it comes from history outside the change (an old version merged back in?)".to_string(),
+                "write the content in a commit on the branch being checked (not by merging an old version), then have another member of the role sign".to_string(),
+            )
+        } else if cut.contains(path) || git.is_shallow() {
+            (
+                "the history of this shallow clone stops before the commit that wrote it".to_string(),
+                "fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`) and check again".to_string(),
+            )
+        } else if deleted.contains(path) {
+            (
+                "no commit between the base and the head deletes it".to_string(),
+                "delete it in a commit on the branch being checked, then have another member of the role sign".to_string(),
+            )
+        } else {
+            (
+                "no commit in the history introduces it".to_string(),
+                "commit the content on the branch being checked, then have another member of the role sign".to_string(),
+            )
+        };
+        unknown.insert(path.clone(), UnknownAuthor { why, help });
     }
     for authors in found.values_mut() {
         for email in authors.iter_mut() {

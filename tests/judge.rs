@@ -1982,3 +1982,395 @@ fn check_move_keeps_the_author(repo: Repo) {
         "{lint:#?}"
     );
 }
+
+// Separation of duties fails closed: a sign-off whose approved content has
+// no known author does not count (DESIGN §2.5).
+
+impl Repo {
+    /// A clone of this repository holding the last `depth` commits of every
+    /// branch (over file:// so that the depth applies), on branch `branch`.
+    fn shallow_clone(&self, depth: &str, branch: &str) -> Repo {
+        let clone = Repo {
+            dir: TempDir::new().unwrap(),
+            home: TempDir::new().unwrap(),
+            extra_env: Default::default(),
+        };
+        let source = format!("file://{}", self.path().display());
+        self.git(&[
+            "clone",
+            "-q",
+            "--depth",
+            depth,
+            "--no-single-branch",
+            &source,
+            clone.path().to_str().unwrap(),
+        ]);
+        clone.git(&["checkout", "-q", branch]);
+        clone
+    }
+
+    /// Runs without any git identity (no `GIT_AUTHOR_EMAIL`, no
+    /// `user.email`), as a check run before git would ask for one.
+    fn without_identity(&self) {
+        self.extra_env
+            .borrow_mut()
+            .push(("GIT_AUTHOR_EMAIL".into(), String::new()));
+    }
+
+    /// `email` signs policy `id` (`--policy`, plus `extra`) in the working
+    /// tree without committing.
+    fn write_policy_signoff(&self, id: &str, role: &str, email: &str, extra: &[&str]) {
+        let mut args = vec!["sign", id, "--role", role, "--signer", email, "--force"];
+        args.extend_from_slice(extra);
+        let (code, _, stderr) = self.policy_as(email, &args);
+        assert_eq!(code, 0, "sign {args:?}: {stderr}");
+    }
+
+    /// `email` signs `feature` for `role` in the working tree without
+    /// committing.
+    fn write_signoff(&self, feature: &str, role: &str, email: &str) {
+        let (code, _, stderr) = self.policy_as(
+            email,
+            &[
+                "sign", feature, "--role", role, "--signer", email, "--force",
+            ],
+        );
+        assert_eq!(code, 0, "sign {feature} as {role}: {stderr}");
+    }
+}
+
+/// A PL034 error saying the author could not be determined.
+fn author_undetermined(lint: &Lint) -> bool {
+    lint.errors("PL034")
+        .iter()
+        .any(|d| d.message.contains("could not be determined"))
+}
+
+/// Ana writes feature `x` on main long before her panel signs it in a pull
+/// request; the base `main` is then five unrelated commits further on.
+fn ana_writes_x_then_main_moves_on() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "features/x/feature.toml",
+        &feature("x", "cleared", "medium"),
+    );
+    repo.commit(ANA, "ana writes x");
+    for n in 0..5 {
+        repo.write("notes.md", &format!("note {n}\n"));
+        repo.commit(PM, &format!("note {n}"));
+    }
+    repo
+}
+
+/// A shallow clone whose history stops before the commit that wrote the
+/// feature cannot say who wrote it: the panel member's go does not count,
+/// with the fix, instead of passing as if someone else wrote it.
+#[test]
+fn a_shallow_clone_cannot_hide_who_wrote_the_signed_feature() {
+    let repo = ana_writes_x_then_main_moves_on();
+    repo.branch("pr");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    // With the whole history, ana's go is self-approval.
+    let full = repo.lint(&["--base", "main"]);
+    assert_eq!(full.exit, 1, "{full:#?}");
+    assert!(
+        full.find("PL034")
+            .iter()
+            .any(|d| d.message.contains("wrote the feature")),
+        "{full:#?}"
+    );
+    // Four commits of each branch: the pull request and its base are
+    // there, ana's commit is not.
+    let clone = repo.shallow_clone("4", "pr");
+    let lint = clone.lint(&["--base", "origin/main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(author_undetermined(&lint), "{lint:#?}");
+    assert!(
+        lint.diags.iter().any(|d| d.code == "PL034"
+            && d.file == "features/x/signoffs/safety-researcher.toml"
+            && d.message.contains("shallow clone")),
+        "the finding is on the sign-off and says why: {lint:#?}"
+    );
+    let (_, _, human) = clone.policy_as(DEV, &["lint", "--base", "origin/main"]);
+    assert!(human.contains("fetch-depth: 0"), "{human}");
+}
+
+/// The same clone on a pull request that only moves the feature's stage (a
+/// field the digest leaves out) under the panel's sign-offs from the base:
+/// those were judged when they landed, nothing new is approved, it passes.
+#[test]
+fn a_shallow_clone_keeps_quiet_on_signoffs_already_in_force_at_the_base() {
+    let repo = Repo::new();
+    repo.write(
+        "features/x/feature.toml",
+        &feature("x", "cleared", "medium"),
+    );
+    repo.commit(PM, "pm writes x");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    for n in 0..5 {
+        repo.write("notes.md", &format!("note {n}\n"));
+        repo.commit(PM, &format!("note {n}"));
+    }
+    repo.branch("pr");
+    let text = repo.read("features/x/feature.toml");
+    repo.write(
+        "features/x/feature.toml",
+        &text.replace("stage = \"cleared\"", "stage = \"paused\""),
+    );
+    repo.commit(PM, "pause x");
+    let clone = repo.shallow_clone("3", "pr");
+    let lint = clone.lint(&["--base", "origin/main"]);
+    assert!(!lint.has("PL034"), "{lint:#?}");
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// A policy owner who deletes the policy cannot approve the deletion: the
+/// deletion's author is whoever deleted it. Someone else's deletion with
+/// the owner's go passes.
+#[test]
+fn the_owner_who_deletes_a_policy_cannot_approve_the_deletion() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.remove("policies/launch-gate.toml");
+    repo.commit(CHAIR, "chair deletes the launch gate");
+    repo.write_policy_signoff(
+        "launch-gate",
+        "srb",
+        CHAIR,
+        &["--policy", "--deletes", "--from", "main"],
+    );
+    repo.commit(CHAIR, "srb approves the deletion");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+
+    // Control: dev deletes it, the chair reviews and approves.
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.remove("policies/launch-gate.toml");
+    repo.commit(DEV, "dev deletes the launch gate");
+    repo.write_policy_signoff(
+        "launch-gate",
+        "srb",
+        CHAIR,
+        &["--policy", "--deletes", "--from", "main"],
+    );
+    repo.commit(CHAIR, "srb approves the deletion");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// An admin who edits `policy.toml` (the judge) cannot approve the edit.
+#[test]
+fn the_admin_who_edits_the_config_cannot_approve_it() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace(
+            "[\"chair@example.com\"]",
+            "[\"chair@example.com\", \"dev@example.com\"]",
+        ),
+    );
+    repo.commit(CHAIR, "chair adds dev to the srb");
+    let (code, _, stderr) = repo.policy_as(
+        CHAIR,
+        &[
+            "sign",
+            "--config-change",
+            "--role",
+            "srb",
+            "--signer",
+            CHAIR,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(CHAIR, "srb approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("config") && d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
+
+/// A weak version of the policy, written long ago and replaced on main,
+/// is merged back in by the chair, who then approves it. No commit of the
+/// pull request writes that content: who chose it is unknown, so the go
+/// does not count (it used to be credited to the old version's author).
+#[test]
+fn an_old_policy_version_merged_back_in_has_no_known_author() {
+    let repo = Repo::new();
+    let weak = POLICY.replace("version = \"1.0.0\"", "version = \"2.0.0\"");
+    let weak = &weak[..weak.find("[[rules]]\ncode = \"LG002\"").unwrap()];
+    repo.write("policies/launch-gate.toml", weak);
+    repo.commit(PM, "pm drops LG002");
+    let old = repo.rev("HEAD");
+    repo.write("policies/launch-gate.toml", POLICY);
+    repo.commit(PM, "pm restores LG002");
+    repo.branch("pr");
+    // A merge with the old commit as second parent, taking its policy.
+    repo.git(&["checkout", "-q", &old, "--", "policies/launch-gate.toml"]);
+    let tree = repo.git(&["write-tree"]);
+    let merge = repo.git_ok_as(
+        CHAIR,
+        &[
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "HEAD",
+            "-p",
+            &old,
+            "-m",
+            "merge the old gate",
+        ],
+    );
+    repo.git(&["reset", "-q", "--hard", merge.trim()]);
+    repo.write_policy_signoff("launch-gate", "srb", CHAIR, &["--policy"]);
+    repo.commit(CHAIR, "srb approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(author_undetermined(&lint), "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("could not be determined")),
+        "{lint:#?}"
+    );
+}
+
+/// Staged, with no identity to commit: the staged edit of a cleared
+/// feature has no author, so the panel's fresh sign-offs do not count.
+#[test]
+fn staged_without_an_identity_a_feature_edit_has_no_author() {
+    let repo = Repo::new();
+    repo.cleared_with_panel("upload", "upload");
+    let text = repo.read("features/upload/feature.toml");
+    repo.write(
+        "features/upload/feature.toml",
+        &text.replace("title = \"Feature upload\"", "title = \"Upload\""),
+    );
+    for (role, email) in PANEL {
+        repo.write_signoff("upload", role, email);
+    }
+    repo.git(&["add", "-A"]);
+    // With an identity (ana's), her own go is self-approval.
+    let (code, stdout, _) = repo.policy_as(ANA, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("wrote the feature"), "{stdout}");
+    repo.without_identity();
+    let lint = repo.lint(&["--staged"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(author_undetermined(&lint), "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("no git identity")),
+        "{lint:#?}"
+    );
+}
+
+/// The same for a staged policy change and a staged playbook change.
+#[test]
+fn staged_without_an_identity_a_policy_or_playbook_edit_has_no_author() {
+    let repo = Repo::new();
+    repo.write(
+        "policies/launch-gate.toml",
+        &POLICY
+            .replace("title = \"Launch gate\"", "title = \"The launch gate\"")
+            .replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    );
+    repo.write_policy_signoff("launch-gate", "srb", CHAIR, &["--policy"]);
+    repo.git(&["add", "-A"]);
+    // Committed by the chair, the go is self-approval.
+    let (code, stdout, _) = repo.policy_as(CHAIR, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("who wrote this change"), "{stdout}");
+    repo.without_identity();
+    let lint = repo.lint(&["--staged"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(author_undetermined(&lint), "{lint:#?}");
+    assert!(!lint.errors("PL027").is_empty(), "{lint:#?}");
+
+    let repo = Repo::new();
+    let owned = PLAYBOOK.replace(
+        "required_sections",
+        "owners = [\"safety-researcher\"]\nrequired_sections",
+    );
+    repo.write("playbooks/red-team.md", &owned);
+    repo.commit(PM, "red-team playbook with owners");
+    repo.write(
+        "playbooks/red-team.md",
+        &owned
+            .replace("version = 1", "version = 2")
+            .replace("Everything.", "Only the upload path."),
+    );
+    let (code, _, stderr) = repo.policy_as(
+        ANA,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.git(&["add", "-A"]);
+    let (code, stdout, _) = repo.policy_as(ANA, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("who wrote this change"), "{stdout}");
+    repo.without_identity();
+    let lint = repo.lint(&["--staged"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(author_undetermined(&lint), "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("playbook `red-team`")),
+        "{lint:#?}"
+    );
+}
+
+/// Without authorship checks (`verify_authors = false`) nothing is looked
+/// up, and nothing fails for it.
+#[test]
+fn without_authorship_checks_an_unknown_author_is_not_an_error() {
+    let repo = Repo::empty();
+    repo.write(
+        "policy.toml",
+        &CONFIG.replace("verify_authors = true", "verify_authors = false"),
+    );
+    repo.write("policies/launch-gate.toml", POLICY);
+    repo.write(
+        "features/x/feature.toml",
+        &feature("x", "cleared", "medium"),
+    );
+    repo.commit(PM, "initial");
+    let text = repo.read("features/x/feature.toml");
+    repo.write(
+        "features/x/feature.toml",
+        &text.replace("title = \"Feature x\"", "title = \"X\""),
+    );
+    for (role, email) in PANEL {
+        repo.write_signoff("x", role, email);
+    }
+    repo.git(&["add", "-A"]);
+    repo.without_identity();
+    let lint = repo.lint(&["--staged"]);
+    assert!(!lint.has("PL034"), "{lint:#?}");
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}

@@ -655,6 +655,7 @@ fn require_signoffs(
         let signoff = document
             .signoffs
             .and_then(|list| list.iter().find(|s| s.role == role.text));
+        let unknown_author = author_unknown(workspace, &document.file.path);
         let problem = match signoff {
             None => Some("no sign-off".to_string()),
             Some(s) if s.decision != Decision::Go => {
@@ -676,6 +677,27 @@ fn require_signoffs(
                 "a sign-off by {}, who wrote this change (`[signoff] no_self_approval`)",
                 self_approved(workspace, s, &document.file.path).unwrap_or_default()
             )),
+            Some(s) if unknown_author.is_some() => {
+                let (why, help) =
+                    unknown_author.map_or(("", ""), |u| (u.why.as_str(), u.help.as_str()));
+                out.push(
+                    Diagnostic::new(
+                        codes::SEPARATION_OF_DUTIES,
+                        Severity::Error,
+                        format!(
+                            "`{}` sign-off on {kind} `{id}` does not count: the author of the change it approves could not be determined: {why}",
+                            s.role
+                        ),
+                    )
+                    .at(&s.file, s.signer_span.clone(), "may approve its signer's own change")
+                    .help(format!(
+                        "{help} (`[signoff] no_self_approval` needs to know who wrote what is signed)"
+                    )),
+                );
+                Some(format!(
+                    "a sign-off that does not count (the author of the change could not be determined: {why})"
+                ))
+            }
             Some(_) => None,
         };
         let Some(problem) = problem else { continue };
@@ -740,6 +762,19 @@ fn self_approved(
     crate::engine::signoffs::people(workspace, signoff)
         .into_iter()
         .find(|p| authors.contains(p))
+}
+
+/// Why the author of the content at `path` could not be determined, when
+/// `no_self_approval` is on and it could not: a sign-off on it does not
+/// count (fail closed).
+fn author_unknown<'w>(
+    workspace: &'w Workspace,
+    path: &str,
+) -> Option<&'w crate::model::workspace::UnknownAuthor> {
+    if !workspace.config.no_self_approval {
+        return None;
+    }
+    workspace.history.content_unknown.get(path)
 }
 
 fn policy_id_span(policy: &Policy) -> std::ops::Range<usize> {

@@ -399,10 +399,56 @@ fn feature_states(
                     )),
                 );
             }
+            // Fail closed: content whose author is unknown may be the
+            // signer's own. A sign-off the change neither writes nor
+            // re-targets (unchanged, on the meaning the base had) was judged
+            // when it landed; a stale one does not count anyway.
+            let judged_at_base = workspace.base.as_ref().is_some_and(|base| {
+                !base.changed.contains(&signoff.file.path)
+                    && workspace.base_table(feature).is_some_and(|table| {
+                        digest(table, &workspace.config.digest_excludes) == current
+                    })
+            });
+            let author_unknown = workspace
+                .history
+                .content_unknown
+                .get(&feature.file.path)
+                .filter(|_| {
+                    workspace.config.no_self_approval
+                        && wrote_content.is_none()
+                        && stale_reason.is_none()
+                        && !judged_at_base
+                });
+            if let Some(unknown) = author_unknown {
+                found.push(
+                    Diagnostic::new(
+                        codes::SEPARATION_OF_DUTIES,
+                        Severity::Error,
+                        format!(
+                            "`{}` sign-off does not count: the author of the feature's current content could not be determined: {}",
+                            signoff.role, unknown.why
+                        ),
+                    )
+                    .at(
+                        &signoff.file,
+                        signoff.signer_span.clone(),
+                        "may approve its signer's own change",
+                    )
+                    .help(format!(
+                        "{} (`[signoff] no_self_approval` needs to know who wrote what is signed)",
+                        unknown.help
+                    )),
+                );
+            }
             let invalid = if let Some(why) = unauthorised.get(&signoff.file.path) {
                 Some(why.clone())
             } else if let Some(person) = wrote_content {
                 Some(format!("{person} wrote the feature's current content"))
+            } else if let Some(unknown) = author_unknown {
+                Some(format!(
+                    "the author of the feature's current content could not be determined ({})",
+                    unknown.why
+                ))
             } else if signoff.date > settings.today {
                 Some(format!("it is dated {}, in the future", signoff.date))
             } else {

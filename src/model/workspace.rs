@@ -123,9 +123,22 @@ pub struct History {
     /// a changed policy or playbook), by its path: lowercased emails of the
     /// commits that introduced it, or of the identity about to commit it.
     pub content_authors: BTreeMap<String, Vec<String>>,
+    /// Content that sign-offs approve (by path, as in `content_authors`)
+    /// whose author cannot be determined in a change (staged and range
+    /// modes): a sign-off on it does not count under `no_self_approval`.
+    pub content_unknown: BTreeMap<String, UnknownAuthor>,
     /// For stale sign-offs: the manifest as it was when signed (found in
     /// history by the sign-off's digest), by sign-off path.
     pub signed_content: BTreeMap<String, Arc<crate::model::tree::Table>>,
+}
+
+/// Why the author of content a sign-off approves cannot be determined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownAuthor {
+    /// Why, worded to follow "could not be determined:".
+    pub why: String,
+    /// What to do about it.
+    pub help: String,
 }
 
 #[derive(Clone, Debug)]

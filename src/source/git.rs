@@ -1183,6 +1183,57 @@ impl Git {
     }
 }
 
+impl Git {
+    /// For each of `paths`, the commits reachable from `from` and not from
+    /// `hide` that remove it: the path is absent from the commit and present
+    /// in **every** parent (a merge that takes a removal from one side did
+    /// not make it; the commit on that side did). A commit whose parents a
+    /// shallow clone cut off, and that lacks the path, is reported as
+    /// `None`: whether it removed the path is unknown. Paths no commit
+    /// removes are left out.
+    pub fn removers(
+        &self,
+        from: Revision,
+        hide: Option<Revision>,
+        paths: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, Vec<Option<CommitInfo>>>, GitError> {
+        let mut found: BTreeMap<String, Vec<Option<CommitInfo>>> = BTreeMap::new();
+        if paths.is_empty() {
+            return Ok(found);
+        }
+        let repo = self.lock();
+        let shallow = shallow_commits(&repo);
+        let mut walk = repo.revwalk()?;
+        walk.push(from.0)?;
+        if let Some(hide) = hide {
+            walk.hide(hide.0)?;
+        }
+        let holds = |tree: &git2::Tree<'_>, path: &str| tree.get_path(Path::new(path)).is_ok();
+        for oid in walk {
+            let commit = repo.find_commit(oid?)?;
+            let tree = commit.tree()?;
+            let cut = shallow.contains(&commit.id());
+            let parents: Vec<git2::Tree<'_>> = if cut {
+                Vec::new()
+            } else {
+                commit
+                    .parents()
+                    .map(|p| p.tree())
+                    .collect::<Result<_, _>>()?
+            };
+            for path in paths.iter().filter(|p| !holds(&tree, p)) {
+                if cut {
+                    found.entry(path.clone()).or_default().push(None);
+                } else if !parents.is_empty() && parents.iter().all(|t| holds(t, path)) {
+                    let info = commit_info(&repo, &commit);
+                    found.entry(path.clone()).or_default().push(Some(info));
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// The entries (name, mode) of a raw git tree object, as the reader that
 /// lists commits and the index parses them; `None` when it is malformed.
 /// For tests and fuzzing of that parser: git data from a clone is input
