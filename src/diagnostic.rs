@@ -168,6 +168,10 @@ impl Diagnostic {
         span: Range<usize>,
         label: impl Into<String>,
     ) -> Self {
+        // Most findings have one related place: room for one, not four.
+        if self.related.capacity() == 0 {
+            self.related.reserve_exact(1);
+        }
         self.related.push(Label::new(file, span, label));
         self
     }

@@ -157,47 +157,55 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             (!playbooks.is_empty()).then_some((compiled.rule.code.as_str(), playbooks))
         })
         .collect();
-    let per_feature: Vec<Vec<Diagnostic>> = checked
+    // Each worker appends its features' findings to one list of its own
+    // (in order), reusing one buffer per feature: a list per feature would
+    // hold room for several findings each, in memory never used.
+    let per_worker: Vec<Vec<Diagnostic>> = checked
         .par_iter()
-        .map_init(Memo::default, |memo, feature| {
-            let mut out = Vec::new();
-            let empty = BTreeMap::new();
-            let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
-            let base = workspace.base_table(feature);
-            let build = context_builder(&feature.table, base, states, &playbooks_value, &today);
-            let mut evaluation = Evaluation::new(&feature.table, base, memo, build);
-            let cascades_quiet = !schema_waived.contains(feature.id.as_str());
-            playbook_references(
-                workspace,
-                feature,
-                &applies_when,
-                &mut evaluation,
-                cascades_quiet,
-                &mut out,
-            );
-            for compiled in rules
-                .iter()
-                .filter(|_| !playbook_only.contains(&feature.id))
-            {
-                evaluate_rule(
+        .fold(
+            || (Memo::default(), Vec::new(), Vec::new()),
+            |(mut memo, mut found, mut out), feature| {
+                out.clear();
+                let empty = BTreeMap::new();
+                let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
+                let base = workspace.base_table(feature);
+                let build = context_builder(&feature.table, base, states, &playbooks_value, &today);
+                let mut evaluation = Evaluation::new(&feature.table, base, &mut memo, build);
+                let cascades_quiet = !schema_waived.contains(feature.id.as_str());
+                playbook_references(
+                    workspace,
                     feature,
-                    compiled,
-                    states,
-                    workspace.config.distinct_signers,
+                    &applies_when,
                     &mut evaluation,
                     cascades_quiet,
                     &mut out,
                 );
-            }
-            playbook_demands::fold(&playbook_demands, &mut out);
-            for d in &mut out {
-                d.feature.get_or_insert_with(|| feature.id.clone());
-            }
-            out
-        })
+                if !playbook_only.contains(&feature.id) {
+                    for compiled in &rules {
+                        evaluate_rule(
+                            feature,
+                            compiled,
+                            states,
+                            workspace.config.distinct_signers,
+                            &mut evaluation,
+                            cascades_quiet,
+                            &mut out,
+                        );
+                    }
+                }
+                drop(evaluation);
+                playbook_demands::fold(&playbook_demands, &mut out);
+                for d in &mut out {
+                    d.feature.get_or_insert_with(|| feature.id.clone());
+                }
+                found.append(&mut out);
+                (memo, found, out)
+            },
+        )
+        .map(|(_, found, _)| found)
         .collect();
-    diagnostics.reserve_exact(per_feature.iter().map(Vec::len).sum());
-    diagnostics.extend(per_feature.into_iter().flatten());
+    diagnostics.reserve_exact(per_worker.iter().map(Vec::len).sum());
+    diagnostics.extend(per_worker.into_iter().flatten());
     attribute_to_features(workspace, &mut diagnostics);
     apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
 

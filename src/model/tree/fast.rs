@@ -53,7 +53,10 @@ impl<'t> Parser<'t> {
         loop {
             self.skip_blank();
             match self.peek() {
-                None => return Some(root),
+                None => {
+                    compact(&mut root);
+                    return Some(root);
+                }
                 Some(b'\n') => self.at += 1,
                 Some(b'\r') => self.newline()?,
                 Some(b'#') => self.comment()?,
@@ -428,6 +431,38 @@ impl<'t> Parser<'t> {
 
     fn span(&self, range: Range<usize>) -> Range<usize> {
         range.start + self.offset..range.end + self.offset
+    }
+}
+
+/// Moves every table's and array's items into storage of their exact size.
+/// Parsing grows them by doubling; a large repository keeps thousands of
+/// parsed manifests, and the slack would be a good part of their memory.
+/// The grown storage is freed at once, for the next document to reuse.
+fn compact(table: &mut Table) {
+    for entry in &mut table.entries {
+        compact_value(&mut entry.node.value);
+    }
+    if table.entries.capacity() > table.entries.len() {
+        let mut exact = Vec::with_capacity(table.entries.len());
+        exact.append(&mut table.entries);
+        table.entries = exact;
+    }
+}
+
+fn compact_value(value: &mut Value) {
+    match value {
+        Value::Table(inner) => compact(inner),
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                compact_value(&mut item.value);
+            }
+            if items.capacity() > items.len() {
+                let mut exact = Vec::with_capacity(items.len());
+                exact.append(items);
+                *items = exact;
+            }
+        }
+        _ => {}
     }
 }
 
