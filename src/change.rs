@@ -1094,29 +1094,32 @@ fn load_git_with(
         let deleted_playbook = base_playbooks
             .iter()
             .any(|p| !workspace.playbooks.iter().any(|q| q.id == p.id));
-        let report: BTreeSet<String> = workspace
-            .features
+        // A feature is reported on when the change touched it directly
+        // (its files, a waiver naming it, a deleted playbook) or through a
+        // changed playbook it follows. An id only ever touched through a
+        // playbook gets only the playbook checks; if any feature with that
+        // id was touched directly, it gets every check.
+        let mut report = Vec::new();
+        let mut direct: std::collections::HashSet<&str> = Default::default();
+        for f in &workspace.features {
+            let directly =
+                deleted_playbook || touched_dirs.contains(&f.dir) || named_ids.contains(&f.id);
+            if directly {
+                direct.insert(f.id.as_str());
+            }
+            if directly
+                || f.playbooks
+                    .iter()
+                    .any(|r| changed_playbooks.contains(r.id.as_str()))
+            {
+                report.push(f.id.clone());
+            }
+        }
+        let report: BTreeSet<String> = report.into_iter().collect();
+        let playbook_only: BTreeSet<String> = report
             .iter()
-            .filter(|f| {
-                deleted_playbook
-                    || touched_dirs.contains(&f.dir)
-                    || named_ids.contains(&f.id)
-                    || f.playbooks
-                        .iter()
-                        .any(|r| changed_playbooks.contains(r.id.as_str()))
-            })
-            .map(|f| f.id.clone())
-            .collect();
-        let playbook_only: BTreeSet<String> = workspace
-            .features
-            .iter()
-            .filter(|f| {
-                !deleted_playbook
-                    && report.contains(&f.id)
-                    && !touched_dirs.contains(&f.dir)
-                    && !named_ids.contains(&f.id)
-            })
-            .map(|f| f.id.clone())
+            .filter(|id| !direct.contains(id.as_str()))
+            .cloned()
             .collect();
         settings.report_on = Some(report);
         settings.playbook_only = playbook_only;

@@ -15,7 +15,7 @@ mod preview;
 mod signoffs;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use cel::{Context, ExecutionError, Value as Cel};
@@ -107,6 +107,12 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     } else {
         &settings.playbook_only
     };
+    // Looked up once per feature and per finding: hashed.
+    let report_ids: Option<HashSet<&str>> = settings
+        .report_on
+        .as_ref()
+        .map(|ids| ids.iter().map(String::as_str).collect());
+    let playbook_only_ids: HashSet<&str> = playbook_only.iter().map(String::as_str).collect();
     // Only the features the run reports on are checked: others may be
     // loaded (for a policy change's preview, a playbook's followers) but
     // their findings would be dropped below.
@@ -114,17 +120,16 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         .features
         .iter()
         .filter(|f| {
-            settings
-                .report_on
+            report_ids
                 .as_ref()
-                .is_none_or(|ids| ids.contains(&f.id))
+                .is_none_or(|ids| ids.contains(f.id.as_str()))
         })
         .collect();
     key_typos(
         checked
             .iter()
             .copied()
-            .filter(|f| !playbook_only.contains(&f.id)),
+            .filter(|f| !playbook_only_ids.contains(f.id.as_str())),
         &rules,
         &applies_when,
         &mut diagnostics,
@@ -180,7 +185,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                     cascades_quiet,
                     &mut out,
                 );
-                if !playbook_only.contains(&feature.id) {
+                if !playbook_only_ids.contains(feature.id.as_str()) {
                     for compiled in &rules {
                         evaluate_rule(
                             feature,
@@ -213,7 +218,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         diagnostics.retain(|d| {
             d.feature
                 .as_ref()
-                .is_none_or(|f| !playbook_only.contains(f))
+                .is_none_or(|f| !playbook_only_ids.contains(f.as_str()))
                 || [
                     codes::UNKNOWN_PLAYBOOK,
                     codes::OUTDATED_PLAYBOOK,
@@ -224,7 +229,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     }
     apply_lint_levels(workspace, &mut diagnostics);
     let features_total = workspace.feature_dirs.len().max(workspace.features.len());
-    let features_checked = match &settings.report_on {
+    let features_checked = match &report_ids {
         // Every manifest found was checked, those that could not be parsed
         // too (their errors are the findings).
         None => features_total,
@@ -252,7 +257,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 in_left_out && changed.is_none_or(|c| !c.contains(path))
             };
             diagnostics.retain(|d| match &d.feature {
-                Some(f) => ids.contains(f),
+                Some(f) => ids.contains(f.as_str()),
                 None => d
                     .primary
                     .as_ref()
@@ -261,7 +266,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
             workspace
                 .features
                 .iter()
-                .filter(|f| ids.contains(&f.id))
+                .filter(|f| ids.contains(f.id.as_str()))
                 .count()
         }
     };

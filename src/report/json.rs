@@ -140,12 +140,13 @@ pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result
                     // JSON strings never hold a raw newline, so lines are
                     // exactly the pretty printer's lines.
                     buf.extend_from_slice(b"    ");
-                    for &byte in &one {
-                        buf.push(byte);
-                        if byte == b'\n' {
-                            buf.extend_from_slice(b"    ");
-                        }
+                    let mut rest = one.as_slice();
+                    while let Some(newline) = memchr::memchr(b'\n', rest) {
+                        buf.extend_from_slice(&rest[..=newline]);
+                        buf.extend_from_slice(b"    ");
+                        rest = &rest[newline + 1..];
                     }
+                    buf.extend_from_slice(rest);
                 }
             });
         for buf in &buffers[..chunks.len()] {
