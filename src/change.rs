@@ -1282,6 +1282,43 @@ fn finish(
                 let meaning = |path: &str, blob: BlobId| {
                     version_digest(git, path, blob, excludes).map(|(digest, _)| digest)
                 };
+                // A version's fields (dotted paths, canonical values, the
+                // excluded ones left out), line endings as LF.
+                let fields = |path: &str, blob: BlobId| -> Option<BTreeMap<String, String>> {
+                    let bytes = git.read_object(blob).ok()?;
+                    let text = String::from_utf8(bytes).ok()?.replace("\r\n", "\n");
+                    let file = decode(path, text.into_bytes()).ok()?;
+                    let table = crate::model::read::parse_toml(&file).ok()?;
+                    Some(
+                        crate::model::digest::leaves(&table, excludes)
+                            .into_iter()
+                            .collect(),
+                    )
+                };
+                // The fields a file had at the base: at its path, or at a
+                // path it moved from (a file of the same name in a
+                // directory of the same name).
+                let base_fields = |path: &str| -> Option<BTreeMap<String, String>> {
+                    let tail = |p: &str| -> Option<String> {
+                        let (dir, file) = p.rsplit_once('/')?;
+                        let name = dir.rsplit('/').next().unwrap_or(dir);
+                        Some(format!("{name}/{file}"))
+                    };
+                    let own = tail(path);
+                    let at_path = trusted.as_ref().and_then(|t| t.blob(path));
+                    at_path
+                        .map(|blob| (path, blob))
+                        .into_iter()
+                        .chain(
+                            changes
+                                .iter()
+                                .filter(|c| {
+                                    c.new.is_none() && c.path != path && tail(&c.path) == own
+                                })
+                                .filter_map(|c| Some((c.path.as_str(), c.old?))),
+                        )
+                        .find_map(|(at, old)| fields(at, old))
+                };
                 history.content_authors = content_authors(
                     git,
                     &workspace,
@@ -1297,18 +1334,61 @@ fn finish(
                             .flatten()
                             .map(|e| e.to_string())
                             .collect();
+                        // The versions the change writes at this path,
+                        // newest first.
+                        let versions: &[(BlobId, &str)] =
+                            by_path.get(path).map_or(&[], Vec::as_slice);
                         let Some(current) = blob.and_then(|b| meaning(path, b)) else {
-                            return last_writers;
+                            // No meaning to compare (a playbook): whoever
+                            // wrote any version of it in the change wrote
+                            // the change.
+                            let mut all = last_writers;
+                            all.extend(versions.iter().map(|(_, email)| email.to_string()));
+                            return all;
                         };
-                        // Introductions come newest first.
                         let mut author = None;
-                        for (version, email) in by_path.get(path).into_iter().flatten() {
+                        for (version, email) in versions {
                             if meaning(path, *version).as_ref() != Some(&current) {
                                 break;
                             }
                             author = Some(email.to_string());
                         }
-                        author.map_or(last_writers, |a| vec![a])
+                        let mut authors = author.map_or(last_writers, |a| vec![a]);
+                        // Every commit of the change that gave a field the
+                        // value it has now wrote part of the content: an
+                        // edit that someone else edits on top of (or
+                        // reverts and redoes) is still its author's, while
+                        // an edit overwritten since is no longer part of it.
+                        let Some(now) = blob.and_then(|b| fields(path, b)) else {
+                            return authors;
+                        };
+                        let written: Vec<Option<BTreeMap<String, String>>> = versions
+                            .iter()
+                            .map(|(version, _)| fields(path, *version))
+                            .collect();
+                        let before = base_fields(path);
+                        let mut names: BTreeSet<&String> = now.keys().collect();
+                        for version in written.iter().flatten().chain(&before) {
+                            names.extend(version.keys());
+                        }
+                        for (index, (_, email)) in versions.iter().enumerate() {
+                            let Some(version) = &written[index] else {
+                                continue;
+                            };
+                            let older = match written.get(index + 1) {
+                                Some(older) => older.as_ref(),
+                                None => before.as_ref(),
+                            };
+                            let set_now = names.iter().any(|name| {
+                                let value = now.get(*name);
+                                version.get(*name) == value
+                                    && older.is_none_or(|older| older.get(*name) != value)
+                            });
+                            if set_now {
+                                authors.push(email.to_string());
+                            }
+                        }
+                        authors
                     },
                 )?;
             }

@@ -2374,3 +2374,131 @@ fn without_authorship_checks_an_unknown_author_is_not_an_error() {
     assert!(!lint.has("PL034"), "{lint:#?}");
     assert_eq!(lint.exit, 0, "{lint:#?}");
 }
+
+// Separation of duties across several commits of one change: every commit
+// that changed the meaning of what is signed is by one of its authors, not
+// only the last one.
+
+/// Ana lowers the risk tier of `x` in a pull request; a later commit by
+/// someone else (a note, or a revert and redo of her edit) does not make
+/// her go count on content she wrote.
+#[test]
+fn a_later_commit_by_someone_else_does_not_launder_an_edit() {
+    type Later = fn(&Repo);
+    let later_edits: [(&str, Later); 2] = [
+        ("a note added on top", |repo| {
+            let text = repo.read("features/x/feature.toml");
+            repo.write("features/x/feature.toml", &format!("{text}notes = \"n\"\n"));
+            repo.commit(DEV, "dev adds a note");
+        }),
+        ("a revert and a redo", |repo| {
+            repo.git_ok_as(DEV, &["revert", "--no-edit", "HEAD"]);
+            repo.git_ok_as(DEV, &["revert", "--no-edit", "HEAD"]);
+        }),
+    ];
+    for (how, later) in later_edits {
+        let repo = Repo::new();
+        repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+        repo.commit(PM, "pm writes x");
+        repo.branch("pr");
+        repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+        repo.commit(ANA, "ana lowers the tier and clears x");
+        later(&repo);
+        for (role, email) in PANEL {
+            repo.sign("x", role, email);
+        }
+        let lint = repo.lint(&["--base", "main"]);
+        assert_eq!(lint.exit, 1, "{how}: {lint:#?}");
+        assert!(
+            lint.errors("PL034")
+                .iter()
+                .any(|d| d.message.contains("ana@example.com")
+                    && d.message.contains("wrote the feature")),
+            "{how}: {lint:#?}"
+        );
+    }
+
+    // Control: ana wrote `x` on main long ago; pm edits it in the pull
+    // request and a note follows: ana's go counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(PM, "pm lowers the tier and clears x");
+    let text = repo.read("features/x/feature.toml");
+    repo.write("features/x/feature.toml", &format!("{text}notes = \"n\"\n"));
+    repo.commit(DEV, "dev adds a note");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// The chair weakens the launch gate, someone else retitles it after, and
+/// the chair approves: the go is still self-approval. The same for an
+/// owner's edit of a playbook with a blank line added on top.
+#[test]
+fn a_later_commit_by_someone_else_does_not_launder_a_policy_or_playbook_edit() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let weakened = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace("when = \"feature.stage == 'launched'\"", "when = \"false\"");
+    repo.write("policies/launch-gate.toml", &weakened);
+    repo.commit(CHAIR, "chair turns LG002 off");
+    repo.write(
+        "policies/launch-gate.toml",
+        &weakened.replace("title = \"Launch gate\"", "title = \"The launch gate\""),
+    );
+    repo.commit(DEV, "dev retitles the gate");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+
+    let repo = Repo::new();
+    let owned = PLAYBOOK.replace(
+        "required_sections",
+        "owners = [\"safety-researcher\"]\nrequired_sections",
+    );
+    repo.write("playbooks/red-team.md", &owned);
+    repo.commit(PM, "red-team playbook with owners");
+    repo.branch("pr");
+    let narrowed = owned
+        .replace("version = 1", "version = 2")
+        .replace("Everything.", "Only the upload path.");
+    repo.write("playbooks/red-team.md", &narrowed);
+    repo.commit(ANA, "ana narrows the red-team scope");
+    repo.write("playbooks/red-team.md", &format!("{narrowed}\n"));
+    repo.commit(DEV, "dev adds a blank line");
+    let (code, _, stderr) = repo.policy_as(
+        ANA,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(ANA, "ana approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("playbook `red-team`")
+                && d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
