@@ -469,7 +469,7 @@ fn awkward_outcome() -> Outcome {
     Outcome {
         diagnostics: vec![diagnostic],
         features_checked: 1,
-        features_total: 1,
+        features_total: Some(1),
         policy_source: PolicySource::Repository,
         authorship_unverified: false,
     }
@@ -511,7 +511,7 @@ fn github_commands_use_notice_for_notes_and_skip_columns_across_lines() {
             Diagnostic::new("PL001", Severity::Error, "no file"),
         ],
         features_checked: 0,
-        features_total: 0,
+        features_total: Some(0),
         policy_source: PolicySource::Repository,
         authorship_unverified: false,
     };
@@ -629,7 +629,7 @@ fn summary_markdown_keeps_each_finding_in_one_table_row() {
     let empty = Outcome {
         diagnostics: Vec::new(),
         features_checked: 3,
-        features_total: 3,
+        features_total: Some(3),
         policy_source: PolicySource::Repository,
         authorship_unverified: false,
     };

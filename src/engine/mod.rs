@@ -38,7 +38,11 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Features reported on (all of them in tree mode).
     pub features_checked: usize,
-    pub features_total: usize,
+    /// Feature manifests in the repository, when the run listed them all:
+    /// `None` in staged and range modes, which list only the directories
+    /// the change touches (counting the rest would cost a walk of every
+    /// feature directory).
+    pub features_total: Option<usize>,
     pub policy_source: PolicySource,
     /// Sign-off authors were taken from commit emails, which anyone can
     /// set: `[signoff] require_signed` is off.
@@ -228,11 +232,12 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
         });
     }
     apply_lint_levels(workspace, &mut diagnostics);
-    let features_total = workspace.feature_dirs.len().max(workspace.features.len());
+    let features_found = workspace.feature_dirs.len().max(workspace.features.len());
+    let features_total = (!workspace.partial).then_some(features_found);
     let features_checked = match &report_ids {
         // Every manifest found was checked, those that could not be parsed
         // too (their errors are the findings).
-        None => features_total,
+        None => features_found,
         Some(ids) => {
             // A finding about a file in a feature directory the report
             // leaves out (a manifest that does not parse, loaded for a

@@ -18,7 +18,7 @@ struct Summary {
     notes: usize,
     features_checked: usize,
     features_with_findings: usize,
-    features_total: usize,
+    features_total: Option<usize>,
     policy_source: PolicySource,
 }
 
@@ -173,7 +173,7 @@ mod tests {
         let empty = || Outcome {
             diagnostics: Vec::new(),
             features_checked: 3,
-            features_total: 7,
+            features_total: Some(7),
             policy_source: crate::model::workspace::PolicySource::Repository,
             authorship_unverified: false,
         };

@@ -47,14 +47,17 @@ pub fn summary_line(outcome: &Outcome) -> String {
         line.push_str(&format!(", {}", count(notes, "note")));
     }
     let (checked, total) = (outcome.features_checked, outcome.features_total);
-    let scope = if total == 0 {
-        "no feature manifests found".to_string()
-    } else if checked == total && total == 1 {
-        "checked 1 feature".to_string()
-    } else if checked == total {
-        format!("checked all {total} features")
-    } else {
-        format!("checked {checked} of {}", count(total, "feature"))
+    let scope = match total {
+        Some(0) => "no feature manifests found".to_string(),
+        Some(1) if checked == 1 => "checked 1 feature".to_string(),
+        Some(total) if checked == total => format!("checked all {total} features"),
+        Some(total) => format!("checked {checked} of {}", count(total, "feature")),
+        // Staged and range modes list only what the change touches.
+        None if checked == 0 => "the change touches no feature".to_string(),
+        None => format!(
+            "checked the {} the change touches",
+            count(checked, "feature")
+        ),
     };
     line.push_str(&format!(" ({scope})"));
     if outcome.policy_source == PolicySource::BuiltIn {
@@ -181,7 +184,7 @@ mod tests {
     /// A finding's severity and feature.
     type Finding<'a> = (Severity, Option<&'a str>);
 
-    fn outcome(findings: &[Finding<'_>], checked: usize, total: usize) -> Outcome {
+    fn outcome(findings: &[Finding<'_>], checked: usize, total: Option<usize>) -> Outcome {
         let diagnostics = findings
             .iter()
             .map(|(severity, feature)| {
@@ -204,37 +207,49 @@ mod tests {
     #[test]
     fn the_summary_says_what_was_found_and_what_was_checked() {
         use Severity::{Error, Note, Warning};
-        let cases: &[(&[Finding<'_>], usize, usize, &str)] = &[
-            (&[], 1, 1, "no errors or warnings (checked 1 feature)"),
+        let cases: &[(&[Finding<'_>], usize, Option<usize>, &str)] = &[
+            (&[], 1, Some(1), "no errors or warnings (checked 1 feature)"),
             (
                 &[],
                 0,
-                41,
+                Some(41),
                 "no errors or warnings (checked 0 of 41 features)",
             ),
             (
                 &[(Error, Some("a"))],
                 3,
-                41,
+                Some(41),
                 "1 error in 1 feature (checked 3 of 41 features)",
             ),
             (
                 &[(Error, Some("a")), (Warning, Some("b")), (Note, Some("c"))],
                 6,
-                6,
+                Some(6),
                 "1 error, 1 warning in 2 features, 1 note (checked all 6 features)",
             ),
             (
                 &[(Error, Some("a")), (Error, None)],
                 2,
-                2,
+                Some(2),
                 "2 errors, 1 of them in 1 feature (checked all 2 features)",
             ),
             (
                 &[(Error, None)],
                 0,
-                0,
+                Some(0),
                 "1 error (no feature manifests found)",
+            ),
+            (
+                &[(Error, Some("a"))],
+                3,
+                None,
+                "1 error in 1 feature (checked the 3 features the change touches)",
+            ),
+            (
+                &[],
+                0,
+                None,
+                "no errors or warnings (the change touches no feature)",
             ),
         ];
         for (findings, checked, total, expected) in cases {
