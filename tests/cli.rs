@@ -306,6 +306,70 @@ assert = 'true'
     snapshot!("cel_syntax_error", stderr(&output));
 }
 
+/// A policy's or playbook's id names the directory of its sign-offs: one
+/// that is not a plain name (a path, the configuration's reserved `_config`)
+/// is a schema error at the id, and the document does not count.
+#[test]
+fn ids_that_cannot_name_a_signoff_directory_are_rejected() {
+    for id in [
+        "_config",
+        "../features/alpha",
+        "a/b",
+        ".hidden",
+        "two words",
+        "",
+    ] {
+        let repo = Repo::new();
+        repo.write("features/alpha/feature.toml", CLEAN);
+        let policy = format!(
+            "[policy]\nid = \"{}\"\nversion = \"1.0.0\"\nowners = [\"srb\"]\n",
+            id.escape_default()
+        );
+        repo.write("policies/odd.toml", policy);
+        let document = lint_json(&repo, &[], 2);
+        let d = only(&document, "PL004");
+        assert_eq!(d["file"], "policies/odd.toml", "{id:?}");
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot name a directory of sign-offs"),
+            "{id:?}: {d}"
+        );
+
+        let repo = Repo::new();
+        repo.write("features/alpha/feature.toml", CLEAN);
+        repo.write(
+            "playbooks/odd.md",
+            format!(
+                "+++\nid = \"{}\"\nversion = 1\ntitle = \"Odd\"\n+++\n# Odd\n",
+                id.escape_default()
+            ),
+        );
+        let document = lint_json(&repo, &[], 1);
+        let found: Vec<&Value> = diagnostics(&document)
+            .iter()
+            .filter(|d| d["file"] == "playbooks/odd.md")
+            .collect();
+        assert!(
+            found.iter().any(|d| d["code"] == "PL004"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot name a directory of sign-offs")),
+            "{id:?}: {found:?}"
+        );
+    }
+    // Plain names pass.
+    let repo = Repo::new();
+    repo.write("features/alpha/feature.toml", CLEAN);
+    repo.write(
+        "policies/plain.toml",
+        "[policy]\nid = \"launch-gate.v2_b\"\nversion = \"1.0.0\"\nowners = [\"srb\"]\n",
+    );
+    lint_json(&repo, &[], 0);
+}
+
 // ---------------------------------------------------------------------------
 // explain
 

@@ -93,7 +93,7 @@ pub fn parse(file: &Arc<SourceFile>) -> (Option<Playbook>, Vec<Diagnostic>) {
     let anchor = matter.start.saturating_sub(4)..matter.start.saturating_sub(1);
     let mut fields = Fields::new(file, &table, anchor, "playbook front matter");
     fields.deny_unknown(FRONT_MATTER_FIELDS);
-    let id = fields.string("id", true).map(|(s, _)| s.to_string());
+    let id = fields.id("id", "playbook");
     let version = fields.integer("version", true).map(|(v, _)| v);
     let title = fields
         .string("title", false)

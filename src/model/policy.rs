@@ -145,7 +145,7 @@ pub fn parse(file: &Arc<SourceFile>) -> (Option<Policy>, Vec<Diagnostic>) {
     if let Some((policy_table, node)) = fields.table("policy", true) {
         let mut sub = Fields::new(file, policy_table, node.span.clone(), "[policy]").config();
         sub.deny_unknown(POLICY_FIELDS);
-        let id = sub.string("id", true).map(|(s, _)| s.to_string());
+        let id = sub.id("id", "policy");
         let _ = sub.string("description", false);
         let version = match sub.string("version", true) {
             Some((text, node)) => match Version::parse(text) {

@@ -163,6 +163,25 @@ impl<'a> Fields<'a> {
         self.push(diagnostic);
     }
 
+    /// The string at `key`, when it is a valid id of a policy or playbook
+    /// ([`is_valid_id`]); otherwise an error at the value. `what` names the
+    /// document in the message (`policy`, `playbook`).
+    pub fn id(&mut self, key: &str, what: &str) -> Option<String> {
+        let (text, node) = self.string(key, true)?;
+        if is_valid_id(text) {
+            return Some(text.to_string());
+        }
+        self.invalid(
+            node,
+            format!(
+                "{what} id `{}` cannot name a directory of sign-offs",
+                text.escape_debug()
+            ),
+            "letters, digits, `-`, `_` and `.`, starting with a letter or digit",
+        );
+        None
+    }
+
     pub fn invalid(&mut self, node: &Node, message: String, label: impl Into<String>) {
         let diagnostic = Diagnostic::new(codes::SCHEMA, Severity::Error, message).at(
             self.file,
@@ -349,4 +368,18 @@ pub fn document_anchor(file: &SourceFile) -> Range<usize> {
     };
     let end = end.max(start);
     start..end
+}
+
+/// Whether `id` can be the id of a policy or playbook. Their sign-offs live
+/// in a directory named after the id (`policies/signoffs/<id>/`,
+/// `playbooks/signoffs/<id>/`, DESIGN §2.5), so an id is one path component:
+/// ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit
+/// (directories starting with `_` hold the configuration's own sign-offs),
+/// at most 100 bytes.
+pub fn is_valid_id(id: &str) -> bool {
+    id.len() <= 100
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
