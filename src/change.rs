@@ -1683,6 +1683,25 @@ fn content_authors(
                 }
             }
         }
+        // Range mode: every commit of the change that wrote a version of
+        // the file is one of its authors too (as for a playbook), so an
+        // edit that someone else touches up after stays its author's.
+        if let (Some(head), Some(judge)) = (sides.head, sides.judge) {
+            for introduction in git.introductions(head, Some(judge), &paths, &kinds)? {
+                if !judge_files_at.contains_key(&introduction.path) {
+                    continue;
+                }
+                match introduction.commit {
+                    Some(commit) => found
+                        .entry(introduction.path)
+                        .or_default()
+                        .push(commit.email),
+                    None => {
+                        cut.insert(introduction.path);
+                    }
+                }
+            }
+        }
     }
     // Deletions: by the identity about to commit (staged), else by the
     // commits of the range that remove the path.

@@ -2502,3 +2502,41 @@ fn a_later_commit_by_someone_else_does_not_launder_a_policy_or_playbook_edit() {
         "{lint:#?}"
     );
 }
+
+/// The chair adds dev to the srb in `policy.toml`, dev adds a comment on
+/// top, and the chair approves the config change: the go is still the
+/// chair's approval of their own edit.
+#[test]
+fn a_later_commit_by_someone_else_does_not_launder_a_config_edit() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let widened = CONFIG.replace(
+        "[\"chair@example.com\"]",
+        "[\"chair@example.com\", \"dev@example.com\"]",
+    );
+    repo.write("policy.toml", &widened);
+    repo.commit(CHAIR, "chair adds dev to the srb");
+    repo.write("policy.toml", &format!("# reviewed\n{widened}"));
+    repo.commit(DEV, "dev adds a comment");
+    let (code, _, stderr) = repo.policy_as(
+        CHAIR,
+        &[
+            "sign",
+            "--config-change",
+            "--role",
+            "srb",
+            "--signer",
+            CHAIR,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(CHAIR, "srb approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("config") && d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
