@@ -1683,30 +1683,58 @@ fn content_authors(
                 }
             }
         }
+        // Range mode: every commit of the change that wrote a version of
+        // the file is one of its authors too (as for a playbook), so an
+        // edit that someone else touches up after stays its author's.
+        if let (Some(head), Some(judge)) = (sides.head, sides.judge) {
+            for introduction in git.introductions(head, Some(judge), &paths, &kinds)? {
+                if !judge_files_at.contains_key(&introduction.path) {
+                    continue;
+                }
+                match introduction.commit {
+                    Some(commit) => found
+                        .entry(introduction.path)
+                        .or_default()
+                        .push(commit.email),
+                    None => {
+                        cut.insert(introduction.path);
+                    }
+                }
+            }
+        }
     }
     // Deletions: by the identity about to commit (staged), else by the
-    // commits of the range that remove the path.
+    // commits of the range that remove the path (and those that edited it
+    // before: the removers are authors whoever else wrote it).
     let mut removals: BTreeMap<String, Vec<Option<CommitInfo>>> = BTreeMap::new();
     let mut to_find: BTreeSet<String> = BTreeSet::new();
     for path in &deleted {
         let authors = in_change(path, None);
-        if authors.is_empty() {
+        if authors.is_empty() || sides.head.is_some() {
             to_find.insert(path.clone());
-        } else {
+        }
+        if !authors.is_empty() {
             found.insert(path.clone(), authors);
         }
     }
     if let (Some(head), false) = (sides.head, to_find.is_empty()) {
         removals = git.removers(head, sides.judge, &to_find)?;
     }
-    for (path, commits) in removals {
-        if commits.iter().any(Option::is_none) {
-            cut.insert(path);
-        } else {
-            found.insert(
-                path,
-                commits.into_iter().flatten().map(|c| c.email).collect(),
-            );
+    for path in &to_find {
+        match removals.remove(path) {
+            Some(commits) if commits.iter().all(Option::is_some) => {
+                found
+                    .entry(path.clone())
+                    .or_default()
+                    .extend(commits.into_iter().flatten().map(|c| c.email));
+            }
+            // Who removed it is unknown, and so is who wrote the deletion.
+            removed_by => {
+                found.remove(path);
+                if removed_by.is_some() {
+                    cut.insert(path.clone());
+                }
+            }
         }
     }
     // Staged mode: what the index changes has no commit yet.

@@ -2502,3 +2502,74 @@ fn a_later_commit_by_someone_else_does_not_launder_a_policy_or_playbook_edit() {
         "{lint:#?}"
     );
 }
+
+/// The chair adds dev to the srb in `policy.toml`, dev adds a comment on
+/// top, and the chair approves the config change: the go is still the
+/// chair's approval of their own edit.
+#[test]
+fn a_later_commit_by_someone_else_does_not_launder_a_config_edit() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let widened = CONFIG.replace(
+        "[\"chair@example.com\"]",
+        "[\"chair@example.com\", \"dev@example.com\"]",
+    );
+    repo.write("policy.toml", &widened);
+    repo.commit(CHAIR, "chair adds dev to the srb");
+    repo.write("policy.toml", &format!("# reviewed\n{widened}"));
+    repo.commit(DEV, "dev adds a comment");
+    let (code, _, stderr) = repo.policy_as(
+        CHAIR,
+        &[
+            "sign",
+            "--config-change",
+            "--role",
+            "srb",
+            "--signer",
+            CHAIR,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(CHAIR, "srb approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("config") && d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
+
+/// Dev edits the launch gate in a pull request, then the chair deletes
+/// it and approves the deletion: the deletion is still the chair's own
+/// change, whoever edited the policy before it went.
+#[test]
+fn an_earlier_edit_by_someone_else_does_not_launder_a_deletion() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    repo.write(
+        "policies/launch-gate.toml",
+        &POLICY
+            .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+            .replace("title = \"Launch gate\"", "title = \"The launch gate\""),
+    );
+    repo.commit(DEV, "dev retitles the gate");
+    repo.remove("policies/launch-gate.toml");
+    repo.commit(CHAIR, "chair deletes the launch gate");
+    repo.write_policy_signoff(
+        "launch-gate",
+        "srb",
+        CHAIR,
+        &["--policy", "--deletes", "--from", "main"],
+    );
+    repo.commit(CHAIR, "srb approves the deletion");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}

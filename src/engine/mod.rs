@@ -918,8 +918,7 @@ fn apply_lint_levels(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Manifest fields one typo away from a field that matters (a core field,
 /// or one some rule or playbook condition reads) that no rule reads
-/// themselves: the field meant is missing, and the gates on it are off.
-/// Unknown manifest keys one edit away from a name something reads
+/// themselves: the field meant is missing, and the gates on it are off
 /// (`MANIFEST_KEY_TYPO`), in the features given. Each distinct key is
 /// looked up once per table path: manifests share their shape, so a large
 /// repository costs one suggestion search per key, not per feature.

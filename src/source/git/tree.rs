@@ -211,6 +211,14 @@ impl DirTrees {
         let mut subdirs = Vec::new();
         for entry in listing.iter() {
             let Ok(name) = std::str::from_utf8(entry.name) else {
+                // What a directory no path can name holds (a manifest, a
+                // sign-off) would be skipped unseen: refused instead.
+                if entry.is_tree() {
+                    return Err(format!(
+                        "a directory in `{dir}` has a name that is not UTF-8 ({})",
+                        String::from_utf8_lossy(entry.name)
+                    ));
+                }
                 continue;
             };
             let path = format!("{base}{name}");
@@ -354,6 +362,38 @@ mod tests {
         }
         let owned: Vec<(String, &str)> = files.iter().map(|(p, c)| (p.to_string(), *c)).collect();
         build(repo, &owned)
+    }
+
+    /// A directory whose name is not UTF-8 under a listed directory is an
+    /// error of the listing, never skipped.
+    #[test]
+    fn a_walk_refuses_a_directory_named_in_bytes_that_are_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        // `features/café/feature.toml`, the name in Latin-1, and a file
+        // named the same way (skipped, as before).
+        let (root, features) = {
+            let inner = write_tree(&repo, &[("feature.toml", "id = \"x\"")]);
+            let mut features = repo.treebuilder(None).unwrap();
+            features
+                .insert(b"caf\xe9".to_vec(), inner, 0o040000)
+                .unwrap();
+            let blob = repo.blob(b"id = \"y\"").unwrap();
+            features
+                .insert(b"note-\xe9.md".to_vec(), blob, 0o100644)
+                .unwrap();
+            let features = features.write().unwrap();
+            let mut root = repo.treebuilder(None).unwrap();
+            root.insert("features", features, 0o040000).unwrap();
+            (root.write().unwrap(), features)
+        };
+        let trees = super::DirTrees::new(root, &std::sync::Arc::new(Cache::default()));
+        let shared = std::sync::Mutex::new(repo);
+        let with_repo = |read: &dyn Fn(&Repository) -> Option<std::sync::Arc<super::Listing>>| {
+            read(&shared.lock().unwrap())
+        };
+        let error = trees.walk("features", features, &with_repo).unwrap_err();
+        assert!(error.contains("not UTF-8"), "{error}");
     }
 
     #[test]
