@@ -927,8 +927,13 @@ impl Git {
         use rayon::prelude::*;
         oids.par_iter()
             .map(|oid| {
-                self.with_thread_repo(|repo| one(repo, *oid))
-                    .unwrap_or_else(|| one(&self.lock(), *oid))
+                // The thread's own handle first; the shared one when the
+                // thread has none or cannot read the commit (objects only
+                // the shared handle sees: a quarantine, alternates).
+                match self.with_thread_repo(|repo| one(repo, *oid)) {
+                    Some(Ok(commit)) => Ok(commit),
+                    _ => one(&self.lock(), *oid),
+                }
             })
             .collect()
     }
