@@ -43,7 +43,14 @@ const PARSE_STACK_BYTES: usize = 128 * 1024 * 1024;
 const SHORT_EXPRESSION_BYTES: usize = 512;
 
 /// The variables bound for every rule.
-pub const VARIABLES: &[&str] = &["feature", "base", "signoffs", "playbooks", "today"];
+pub const VARIABLES: &[&str] = &[
+    "feature",
+    "base",
+    "signoffs",
+    "playbooks",
+    "today",
+    "computed",
+];
 
 /// The variables bound, besides [`VARIABLES`], in the `filter` and `assert`
 /// of a rule with `each`: the entry's key (a list's index) and its value.
@@ -540,6 +547,16 @@ fn collect_reads(expr: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<Read>
             // The same for every feature. Anything else (`signoffs`, which
             // differs per feature, or a name that is not a variable) is not
             // tracked, and the expression is never reused.
+            // `computed` is the risk score of the feature's `risk` table
+            // under the weights of the run: it reads the whole table.
+            Some("computed") => {
+                reads.push(Read {
+                    variable: ReadRoot::Feature,
+                    segments: vec!["risk".to_string()],
+                    presence_only: false,
+                });
+                true
+            }
             Some(name) => matches!(name, "playbooks" | "today"),
         },
         Expr::Select(select) => collect_reads(&select.operand, scope, reads),

@@ -384,6 +384,9 @@ mod tests {
         r#".feature.stage == "review""#,
         r#"[1].all(feature, .feature.stage == "design")"#,
         "size(.signoffs) == 0 && feature.stage == 'design'",
+        "computed != null && computed.risk_score >= 3.0",
+        r#"computed == null || computed.risk_tier in ["high", "critical"]"#,
+        r#"feature.stage == "review" && computed.risk_tier == "medium""#,
     ];
 
     /// A small deterministic generator: few distinct values, so results
@@ -419,6 +422,18 @@ mod tests {
         parse_document(text, 0).expect("generated manifests parse")
     }
 
+    /// Weights on the generated scores `a` and `b` (which some manifests
+    /// lack or hold out of range).
+    fn scoring() -> crate::model::risk::Scoring {
+        let file = SourceFile::new(
+            "policy.toml",
+            "[risk.weights]\na = 0.5\n[risk.tiers]\nmedium = 3\nhigh = 4\ncritical = 5\n",
+        );
+        let (config, problems) = crate::model::config::Config::parse(&file);
+        assert!(problems.is_empty(), "{problems:?}");
+        config.risk.expect("weights configured")
+    }
+
     fn context<'a>(feature: &'a Table, base: Option<&'a Table>) -> Context<'a, 'a> {
         let mut context = Context::with_env(expr::env());
         context.add_variable_as_val("feature", values::table_val(feature));
@@ -431,6 +446,10 @@ mod tests {
         );
         context.add_variable_from_value("signoffs", values::map(Vec::new()));
         context.add_variable_from_value("today", values::string("2026-11-26"));
+        context.add_variable_from_value(
+            "computed",
+            crate::engine::risk::computed_value(Some(&scoring()), feature),
+        );
         context
     }
 
