@@ -547,9 +547,7 @@ pub struct ConfigRisk {
 /// A weight of `[risk.weights]`.
 #[derive(JsonSchema)]
 #[schemars(transparent)]
-pub struct RiskWeight(
-    #[schemars(extend("exclusiveMinimum" = 0, "maximum" = 1000))] pub f64,
-);
+pub struct RiskWeight(#[schemars(extend("exclusiveMinimum" = 0, "maximum" = 1000))] pub f64);
 
 /// The `[risk.tiers]` table: thresholds from 0 to 1000 with at most six
 /// decimals, strictly increasing.
