@@ -453,3 +453,29 @@ fn status_shows_the_computed_score_in_every_format() {
         html.stdout
     );
 }
+
+#[test]
+fn a_misspelt_computed_field_is_reported_in_the_policy() {
+    let repo = Repo::new(WEIGHTS, &[("upload", manifest("upload", "high", 4, 3))]);
+    repo.write(
+        "policies/risk-gate.toml",
+        &RISK_POLICY.replace("computed.risk_score >= 3.0", "computed.risk_scor >= 3.0"),
+    );
+    let run = repo.policy(&["lint", "--format", "json"]);
+    assert_eq!(run.exit, 2, "{}", run.stdout);
+    let found = run.findings("PL010");
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(
+        found[0]["message"],
+        "`computed.risk_scor` is not a computed value"
+    );
+    let help = found[0]["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("did you mean `computed.risk_score`?"),
+        "{help}"
+    );
+    let text = std::fs::read_to_string(repo.path().join("policies/risk-gate.toml")).unwrap();
+    let start = found[0]["byte_start"].as_u64().unwrap() as usize;
+    let end = found[0]["byte_end"].as_u64().unwrap() as usize;
+    assert_eq!(&text[start..end], "computed.risk_scor");
+}

@@ -737,6 +737,25 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &mut Expression, out: &mut
             .help(help),
         );
     }
+    for (name, span) in &expression.unknown_computed {
+        let field = name.trim_start_matches("computed.");
+        let help = match suggest(field, expr::COMPUTED_FIELDS.iter().copied()) {
+            Some(s) => format!(
+                "did you mean `computed.{s}`? `computed` has {}",
+                expr::COMPUTED_FIELDS.join(", ")
+            ),
+            None => format!("`computed` has {}", expr::COMPUTED_FIELDS.join(", ")),
+        };
+        out.push(
+            Diagnostic::new(
+                codes::INVALID_EXPRESSION,
+                Severity::Error,
+                format!("`{name}` is not a computed value"),
+            )
+            .at(&expression.file, span.clone(), "no such field")
+            .help(help),
+        );
+    }
     // A path counts as guarded when a `has()` in the expression tests it,
     // or a prefix of it that ends at the misspelt segment.
     let guarded = |segments: &[String]| {
