@@ -359,6 +359,13 @@ fn a_pull_request_cannot_lower_its_own_tier_by_editing_the_weights() {
     // The weights it points at are the base's.
     let related = &found[0]["related"][0];
     assert_eq!(related["file"], "policy.toml");
+    let base_config = format!("{CONFIG}{WEIGHTS}");
+    let start = related["byte_start"].as_u64().unwrap() as usize;
+    let end = related["byte_end"].as_u64().unwrap() as usize;
+    assert_eq!(
+        &base_config[start..end],
+        "evasion_potential = 0.6\nsystemic_amplification = 0.4"
+    );
     // The config change itself needs the admins' go.
     assert!(!run.findings("PL027").is_empty(), "{}", run.stdout);
 

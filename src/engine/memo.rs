@@ -2,7 +2,9 @@
 //!
 //! An expression sees a feature only through the reads found when it was
 //! compiled ([`Expression::reads`]); CEL has no side effects and the other
-//! variables are the same for every feature. So two features that agree on
+//! variables are the same for every feature, but for `computed`, which is a
+//! function of the feature's `risk` table under the run's weights: reading
+//! it counts as reading `feature.risk`. So two features that agree on
 //! those reads get the same result, and the second one is not evaluated:
 //! most rules test a stage, a tier or a few scores that many features share.
 //! Only boolean results are kept: an error or a value of the wrong type is
