@@ -486,3 +486,36 @@ fn a_misspelt_computed_field_is_reported_in_the_policy() {
     let end = found[0]["byte_end"].as_u64().unwrap() as usize;
     assert_eq!(&text[start..end], "computed.risk_scor");
 }
+
+#[test]
+fn a_staged_change_that_raises_scores_is_blocked_by_the_hook_check() {
+    let repo = Repo::new(WEIGHTS, &[("upload", manifest("upload", "medium", 2, 2))]);
+    repo.write(
+        "features/upload/feature.toml",
+        &manifest("upload", "medium", 4, 4),
+    );
+    repo.git(&["add", "-A"]);
+    let run = repo.policy(&["lint", "--staged", "--format", "json"]);
+    assert_eq!(run.exit, 1, "{}", run.stdout);
+    assert_eq!(
+        run.findings("PL039")[0]["message"],
+        "risk tier `medium` is below the computed tier `critical`: 0.6×4 + 0.4×4 = 4.0 ≥ critical 4.0"
+    );
+}
+
+#[test]
+fn explain_prints_the_risk_tier_check() {
+    let repo = Repo::new("", &[]);
+    let run = repo.policy(&["explain", "PL039"]);
+    assert_eq!(run.exit, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("PL039: risk-tier-below-computed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("0.6×4 + 0.4×3 = 3.6 ≥ high 3.0"),
+        "{}",
+        run.stdout
+    );
+}
