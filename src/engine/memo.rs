@@ -470,6 +470,14 @@ mod tests {
             .collect();
         assert!(expressions[10].reads.is_none(), "signoffs is not tracked");
         assert!(expressions[14].reads.is_none(), ".signoffs is not tracked");
+        // `computed` is tracked, as a read of the whole `risk` table.
+        let reads = expressions[15].reads.as_ref().expect("computed is tracked");
+        assert!(
+            reads
+                .iter()
+                .any(|r| r.segments == ["risk"] && !r.presence_only),
+            "{reads:?}"
+        );
         let features: Vec<Table> = (0..1500u64)
             .map(|i| table(&manifest(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7)))
             .collect();
