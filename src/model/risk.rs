@@ -63,7 +63,8 @@ impl Decimal {
         let whole: i64 = whole.parse().ok()?;
         let mut millionths: i64 = 0;
         for (i, digit) in fraction.bytes().enumerate() {
-            millionths += i64::from(digit - b'0') * 10i64.pow((MAX_DECIMALS - 1 - i) as u32);
+            let digit = i64::from(char::from(digit).to_digit(10)?);
+            millionths += digit * 10i64.pow((MAX_DECIMALS - 1 - i) as u32);
         }
         let magnitude = whole * UNIT + millionths;
         (magnitude <= MAX_VALUE * UNIT).then_some(Decimal(if negative {
