@@ -523,6 +523,46 @@ pub struct ConfigFile {
     pub waivers: Option<ConfigWaivers>,
     /// Per-code levels: `PL014 = "error"`, `HYP002 = "allow"`.
     pub lints: Option<BTreeMap<String, LintLevelSchema>>,
+    /// Risk scoring: the weights of the manifests' `[risk]` review scores
+    /// and the thresholds of the tiers (PL039).
+    pub risk: Option<ConfigRisk>,
+}
+
+/// The `[risk]` table: `[risk.weights]` turns scoring on.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigRisk {
+    /// The weight of each 1-5 score of a manifest's `[risk]` table
+    /// (`evasion_potential = 0.6`): above 0, at most 1000, at most six
+    /// decimals. The documented scores are `evasion_potential` and
+    /// `systemic_amplification`; a score of your own may be weighted too,
+    /// never `residual` or `mitigations`. A feature's score is the weighted
+    /// mean, rounded to two decimals (half away from zero); a manifest with
+    /// a `[risk]` table must hold every weighted score.
+    pub weights: Option<BTreeMap<String, RiskWeight>>,
+    /// The lowest score of each tier; below `medium`, a feature is `low`.
+    pub tiers: Option<ConfigRiskTiers>,
+}
+
+/// A weight of `[risk.weights]`.
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+pub struct RiskWeight(#[schemars(extend("exclusiveMinimum" = 0, "maximum" = 1000))] pub f64);
+
+/// The `[risk.tiers]` table: thresholds from 0 to 1000 with at most six
+/// decimals, strictly increasing.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigRiskTiers {
+    /// The lowest score of a `medium` feature (default 2.0).
+    #[schemars(range(min = 0, max = 1000))]
+    pub medium: Option<f64>,
+    /// The lowest score of a `high` feature (default 3.0).
+    #[schemars(range(min = 0, max = 1000))]
+    pub high: Option<f64>,
+    /// The lowest score of a `critical` feature (default 4.0).
+    #[schemars(range(min = 0, max = 1000))]
+    pub critical: Option<f64>,
 }
 
 /// A level in `[lints]`.
@@ -766,7 +806,7 @@ mod tests {
         assert_eq!(
             properties(&schema, "/properties"),
             set(&[
-                "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints"
+                "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk"
             ])
         );
         let every_key = r#"[paths]
@@ -797,6 +837,15 @@ admins = ["srb"]
 [waivers]
 approvers = ["srb"]
 warn_days = 14
+
+[risk.weights]
+evasion_potential = 0.6
+systemic_amplification = 0.4
+
+[risk.tiers]
+medium = 2.0
+high = 3.0
+critical = 4.0
 "#;
         let documented: BTreeSet<String> = [
             ("paths", "/properties/paths/properties"),
@@ -808,6 +857,7 @@ warn_days = 14
             ("signoff", "/properties/signoff/properties"),
             ("policies", "/properties/policies/properties"),
             ("waivers", "/properties/waivers/properties"),
+            ("risk", "/properties/risk/properties"),
         ]
         .into_iter()
         .flat_map(|(table, pointer)| {
@@ -849,6 +899,7 @@ warn_days = 14
             "[signoff]",
             "[policies]",
             "[waivers]",
+            "[risk.tiers]",
         ] {
             let text = every_key.replace(table, &format!("{table}\nsurplus = 1"));
             let (_, diagnostics) = Config::parse(&SourceFile::new("policy.toml", text));

@@ -62,9 +62,13 @@ pub struct FeatureStatus {
     pub title: Option<String>,
     pub stage: String,
     pub risk_tier: Option<String>,
-    /// The computed risk score (DESIGN §2.8); `null` until `[risk.weights]`
-    /// scoring is configured and built.
+    /// The computed risk score (DESIGN §2.8): the weighted mean of the
+    /// `[risk]` scores, two decimals; `null` without `[risk.weights]` in
+    /// policy.toml or when the manifest cannot be scored.
     pub risk_score: Option<f64>,
+    /// The tier `risk_score` puts the feature in (`low` … `critical`);
+    /// `null` with `risk_score`.
+    pub risk_tier_computed: Option<String>,
     /// True when `lint` reports an error for the feature, or a role decided
     /// `no-go` at one of its gates.
     pub blocked: bool,
@@ -220,6 +224,12 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
         .iter()
         .filter(|f| reported(&f.id))
         .map(|feature| {
+            let score = workspace
+                .config
+                .risk
+                .as_ref()
+                .and_then(|scoring| scoring.score(&feature.table))
+                .and_then(Result::ok);
             let text = |key: &str| {
                 feature
                     .table
@@ -301,7 +311,8 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                 title: text("title"),
                 stage,
                 risk_tier: text("risk_tier"),
-                risk_score: None,
+                risk_score: score.as_ref().map(|s| s.value()),
+                risk_tier_computed: score.map(|s| s.tier.to_string()),
                 blocked,
                 gates: current.into_iter().chain(next).collect(),
                 next_stage,
@@ -343,6 +354,7 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
             stage: NO_STAGE.to_string(),
             risk_tier: None,
             risk_score: None,
+            risk_tier_computed: None,
             blocked: true,
             gates: Vec::new(),
             next_stage: None,

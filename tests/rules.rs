@@ -24,7 +24,7 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037", "PL038",
+    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037", "PL038", "PL039",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -1206,6 +1206,39 @@ expires = 2026-12-01
         "the waiver still holds until its last day"
     );
     insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl039_declared_risk_tier_below_the_computed_tier() {
+    let manifest = r#"id = "file-upload"
+stage = "design"
+risk_tier = "medium"
+
+[risk]
+evasion_potential = 4
+systemic_amplification = 3
+residual = "medium"
+mitigations = ["sandboxed parsing"]
+"#;
+    let config = r#"[risk.weights]
+evasion_potential = 0.6
+systemic_amplification = 0.4
+"#;
+    let run = lint(&[
+        ("policy.toml", config),
+        ("features/file-upload/feature.toml", manifest),
+    ]);
+    run.assert_fires("PL039");
+    insta::assert_snapshot!(run.text);
+    // Declared at the computed tier: silent.
+    let run = lint(&[
+        ("policy.toml", config),
+        (
+            "features/file-upload/feature.toml",
+            &manifest.replace("\"medium\"\n\n", "\"high\"\n\n"),
+        ),
+    ]);
+    run.assert_silent("PL039");
 }
 
 #[test]

@@ -43,7 +43,17 @@ const PARSE_STACK_BYTES: usize = 128 * 1024 * 1024;
 const SHORT_EXPRESSION_BYTES: usize = 512;
 
 /// The variables bound for every rule.
-pub const VARIABLES: &[&str] = &["feature", "base", "signoffs", "playbooks", "today"];
+pub const VARIABLES: &[&str] = &[
+    "feature",
+    "base",
+    "signoffs",
+    "playbooks",
+    "today",
+    "computed",
+];
+
+/// The fields of `computed` (DESIGN §2.8), a map or `null`.
+pub const COMPUTED_FIELDS: &[&str] = &["risk_score", "risk_tier"];
 
 /// The variables bound, besides [`VARIABLES`], in the `filter` and `assert`
 /// of a rule with `each`: the entry's key (a list's index) and its value.
@@ -83,6 +93,8 @@ pub struct Expression {
     start: Option<usize>,
     pub feature_paths: Vec<FieldPath>,
     pub unknown_variables: Vec<(String, Range<usize>)>,
+    /// `computed.<field>` selections of a field `computed` never has.
+    pub unknown_computed: Vec<(String, Range<usize>)>,
     /// Everything the expression reads from the variables that differ from
     /// feature to feature, or `None` when that cannot be pinned down (it
     /// reads `signoffs`). Two features that agree on these reads get the
@@ -283,6 +295,7 @@ impl Expression {
                     start,
                     feature_paths: Vec::new(),
                     unknown_variables: Vec::new(),
+                    unknown_computed: Vec::new(),
                     reads: None,
                     uses_playbooks: false,
                     comprehension_depth: shape.comprehensions as u32,
@@ -355,7 +368,11 @@ impl Expression {
         self.walk(&root, &mut scope, &mut paths, &mut unknown, &mut used);
         self.uses_playbooks = used.iter().any(|name| name == "playbooks");
         self.feature_paths = paths;
+        let (computed, unknown): (Vec<_>, Vec<_>) = unknown
+            .into_iter()
+            .partition(|(name, _)| name.starts_with("computed."));
         self.unknown_variables = unknown;
+        self.unknown_computed = computed;
         let mut reads = Vec::new();
         let mut scope = Vec::new();
         self.reads = collect_reads(&root, &mut scope, &mut reads).then(|| {
@@ -393,7 +410,22 @@ impl Expression {
                     unknown.push((name.clone(), span));
                 }
             }
-            Expr::Select(select) => self.walk(&select.operand, scope, paths, unknown, used),
+            Expr::Select(select) => {
+                if let Expr::Ident(name) = &select.operand.expr
+                    && global_name(name, scope) == Some("computed")
+                    && !COMPUTED_FIELDS.contains(&select.field.as_str())
+                {
+                    let span = self.node_span(&select.operand).map_or(
+                        self.span.clone(),
+                        |(start, stop)| {
+                            let end = stop as usize + 1 + 1 + select.field.chars().count();
+                            self.file_span((start, end as u32))
+                        },
+                    );
+                    unknown.push((format!("computed.{}", select.field), span));
+                }
+                self.walk(&select.operand, scope, paths, unknown, used)
+            }
             Expr::Call(call) => {
                 if let Some(target) = &call.target {
                     self.walk(target, scope, paths, unknown, used);
@@ -540,6 +572,16 @@ fn collect_reads(expr: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<Read>
             // The same for every feature. Anything else (`signoffs`, which
             // differs per feature, or a name that is not a variable) is not
             // tracked, and the expression is never reused.
+            // `computed` is the risk score of the feature's `risk` table
+            // under the weights of the run: it reads the whole table.
+            Some("computed") => {
+                reads.push(Read {
+                    variable: ReadRoot::Feature,
+                    segments: vec!["risk".to_string()],
+                    presence_only: false,
+                });
+                true
+            }
             Some(name) => matches!(name, "playbooks" | "today"),
         },
         Expr::Select(select) => collect_reads(&select.operand, scope, reads),

@@ -165,7 +165,14 @@ pub fn gates(workspace: &Workspace, settings: &Settings) -> BTreeMap<String, Fea
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| NO_STAGE.to_string());
             let applying = |table: &Table, memo: &mut Memo| -> Vec<&CompiledRule<'_>> {
-                let build = context_builder(table, base, states, &playbooks, &today);
+                let build = context_builder(
+                    table,
+                    base,
+                    states,
+                    &playbooks,
+                    &today,
+                    workspace.config.risk.as_ref(),
+                );
                 let mut evaluation = Evaluation::new(table, base, memo, build);
                 rules
                     .iter()

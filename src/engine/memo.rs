@@ -2,7 +2,9 @@
 //!
 //! An expression sees a feature only through the reads found when it was
 //! compiled ([`Expression::reads`]); CEL has no side effects and the other
-//! variables are the same for every feature. So two features that agree on
+//! variables are the same for every feature, but for `computed`, which is a
+//! function of the feature's `risk` table under the run's weights: reading
+//! it counts as reading `feature.risk`. So two features that agree on
 //! those reads get the same result, and the second one is not evaluated:
 //! most rules test a stage, a tier or a few scores that many features share.
 //! Only boolean results are kept: an error or a value of the wrong type is
@@ -384,6 +386,9 @@ mod tests {
         r#".feature.stage == "review""#,
         r#"[1].all(feature, .feature.stage == "design")"#,
         "size(.signoffs) == 0 && feature.stage == 'design'",
+        "computed != null && computed.risk_score >= 3.0",
+        r#"computed == null || computed.risk_tier in ["high", "critical"]"#,
+        r#"feature.stage == "review" && computed.risk_tier == "medium""#,
     ];
 
     /// A small deterministic generator: few distinct values, so results
@@ -419,6 +424,18 @@ mod tests {
         parse_document(text, 0).expect("generated manifests parse")
     }
 
+    /// Weights on the generated scores `a` and `b` (which some manifests
+    /// lack or hold out of range).
+    fn scoring() -> crate::model::risk::Scoring {
+        let file = SourceFile::new(
+            "policy.toml",
+            "[risk.weights]\na = 0.5\n[risk.tiers]\nmedium = 3\nhigh = 4\ncritical = 5\n",
+        );
+        let (config, problems) = crate::model::config::Config::parse(&file);
+        assert!(problems.is_empty(), "{problems:?}");
+        config.risk.expect("weights configured")
+    }
+
     fn context<'a>(feature: &'a Table, base: Option<&'a Table>) -> Context<'a, 'a> {
         let mut context = Context::with_env(expr::env());
         context.add_variable_as_val("feature", values::table_val(feature));
@@ -431,6 +448,10 @@ mod tests {
         );
         context.add_variable_from_value("signoffs", values::map(Vec::new()));
         context.add_variable_from_value("today", values::string("2026-11-26"));
+        context.add_variable_from_value(
+            "computed",
+            crate::engine::risk::computed_value(Some(&scoring()), feature),
+        );
         context
     }
 
@@ -449,6 +470,14 @@ mod tests {
             .collect();
         assert!(expressions[10].reads.is_none(), "signoffs is not tracked");
         assert!(expressions[14].reads.is_none(), ".signoffs is not tracked");
+        // `computed` is tracked, as a read of the whole `risk` table.
+        let reads = expressions[15].reads.as_ref().expect("computed is tracked");
+        assert!(
+            reads
+                .iter()
+                .any(|r| r.segments == ["risk"] && !r.presence_only),
+            "{reads:?}"
+        );
         let features: Vec<Table> = (0..1500u64)
             .map(|i| table(&manifest(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7)))
             .collect();

@@ -12,6 +12,7 @@ mod interpolate;
 mod memo;
 mod playbook_demands;
 mod preview;
+pub(crate) mod risk;
 mod signoffs;
 pub mod values;
 
@@ -178,7 +179,14 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                 let empty = BTreeMap::new();
                 let states = signoff_states.get(&feature.dir).unwrap_or(&empty);
                 let base = workspace.base_table(feature);
-                let build = context_builder(&feature.table, base, states, &playbooks_value, &today);
+                let build = context_builder(
+                    &feature.table,
+                    base,
+                    states,
+                    &playbooks_value,
+                    &today,
+                    workspace.config.risk.as_ref(),
+                );
                 let mut evaluation = Evaluation::new(&feature.table, base, &mut memo, build);
                 let cascades_quiet = !schema_waived.contains(feature.id.as_str());
                 playbook_references(
@@ -190,6 +198,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
                     &mut out,
                 );
                 if !playbook_only_ids.contains(feature.id.as_str()) {
+                    risk::check_declared_tier(feature, &workspace.config, &mut out);
                     for compiled in &rules {
                         evaluate_rule(
                             feature,
@@ -311,13 +320,15 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
 }
 
 /// Builds the CEL variables of one feature's evaluation (DESIGN §2.4:
-/// `feature`, `base`, `signoffs`, `playbooks`, `today`), on first use.
+/// `feature`, `base`, `signoffs`, `playbooks`, `today`; §2.8: `computed`,
+/// from `table` and `scoring`), on first use.
 fn context_builder<'a>(
     table: &'a crate::model::tree::Table,
     base: Option<&'a crate::model::tree::Table>,
     states: &'a BTreeMap<String, SignoffState>,
     playbooks: &'a Cel,
     today: &'a Cel,
+    scoring: Option<&'a crate::model::risk::Scoring>,
 ) -> Box<dyn Fn() -> Context<'a, 'a> + 'a> {
     Box::new(move || {
         let mut context = Context::with_env(expr::env());
@@ -332,6 +343,7 @@ fn context_builder<'a>(
         context.add_variable_from_value("signoffs", signoffs::cel_value(states));
         context.add_variable_from_value("playbooks", playbooks.clone());
         context.add_variable_from_value("today", today.clone());
+        context.add_variable_from_value("computed", risk::computed_value(scoring, table));
         context
     })
 }
@@ -722,6 +734,25 @@ fn static_checks(fields: &FieldIndex<'_>, expression: &mut Expression, out: &mut
                 format!("unknown variable `{name}` in expression"),
             )
             .at(&expression.file, span.clone(), "not a variable")
+            .help(help),
+        );
+    }
+    for (name, span) in &expression.unknown_computed {
+        let field = name.trim_start_matches("computed.");
+        let help = match suggest(field, expr::COMPUTED_FIELDS.iter().copied()) {
+            Some(s) => format!(
+                "did you mean `computed.{s}`? `computed` has {}",
+                expr::COMPUTED_FIELDS.join(", ")
+            ),
+            None => format!("`computed` has {}", expr::COMPUTED_FIELDS.join(", ")),
+        };
+        out.push(
+            Diagnostic::new(
+                codes::INVALID_EXPRESSION,
+                Severity::Error,
+                format!("`{name}` is not a computed value"),
+            )
+            .at(&expression.file, span.clone(), "no such field")
             .help(help),
         );
     }

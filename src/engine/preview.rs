@@ -109,7 +109,14 @@ pub(super) fn policy_change(
         .map_init(Memo::default, |memo, feature| {
             let states = states.get(&feature.dir).unwrap_or(&empty);
             let base = workspace.base_table(feature);
-            let build = context_builder(&feature.table, base, states, &playbooks, &today);
+            let build = context_builder(
+                &feature.table,
+                base,
+                states,
+                &playbooks,
+                &today,
+                workspace.config.risk.as_ref(),
+            );
             let mut evaluation = Evaluation::new(&feature.table, base, memo, build);
             let mut failing = |rules: &[&CompiledRule<'_>]| -> BTreeSet<String> {
                 let mut found = Vec::new();

@@ -109,6 +109,9 @@ pub struct Config {
     /// `[lints]`: per-code levels (`PL014 = "error"`, `HYP002 = "allow"`),
     /// with the span of each code.
     pub lints: Vec<(String, LintLevel, Range<usize>)>,
+    /// `[risk.weights]` and `[risk.tiers]`: risk scoring, `None` when no
+    /// weights are configured (DESIGN §2.8).
+    pub risk: Option<crate::model::risk::Scoring>,
 }
 
 /// A level set for a code in `[lints]`.
@@ -181,6 +184,7 @@ impl Default for Config {
             }],
             waiver_warn_days: DEFAULT_WAIVER_WARN_DAYS,
             lints: Vec::new(),
+            risk: None,
         }
     }
 }
@@ -257,8 +261,9 @@ impl Config {
         };
         let mut fields = Fields::new(file, &table, document_anchor(file), "policy.toml").config();
         fields.deny_unknown(&[
-            "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints",
+            "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk",
         ]);
+        config.risk = crate::model::risk::Scoring::parse(file, &mut fields);
 
         if let Some((paths, _)) = fields.table("paths", false) {
             let mut sub = Fields::new(file, paths, 0..0, "[paths]").config();

@@ -122,6 +122,21 @@ pub fn parse(
         );
     }
 
+    if let Some(scoring) = &config.risk
+        && let Some(Err(problems)) = scoring.score(&table)
+    {
+        let risk_span = table.get("risk").map_or(0..0, |n| n.span.clone());
+        for diagnostic in crate::model::risk::problem_diagnostics(
+            scoring,
+            config.file.as_ref(),
+            file,
+            risk_span,
+            problems,
+        ) {
+            fields.push(diagnostic);
+        }
+    }
+
     let mut harm_categories = Vec::new();
     if let Some((categories, _)) = fields.strings("harm_categories", false) {
         for (category, node) in categories {

@@ -13,5 +13,6 @@ pub mod feature;
 pub mod playbook;
 pub mod policy;
 pub mod read;
+pub mod risk;
 pub mod signoff;
 pub mod workspace;

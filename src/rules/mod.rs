@@ -45,6 +45,7 @@ mod playbook_missing_section;
 mod playbook_not_followed;
 mod policy_change_preview;
 mod policy_change_unsigned;
+mod risk_tier_below_computed;
 mod schema;
 mod separation_of_duties;
 mod signature_not_verified;
@@ -84,6 +85,7 @@ pub mod codes {
     pub use super::playbook_not_followed::PLAYBOOK_NOT_FOLLOWED;
     pub use super::policy_change_preview::POLICY_CHANGE_PREVIEW;
     pub use super::policy_change_unsigned::POLICY_CHANGE_UNSIGNED;
+    pub use super::risk_tier_below_computed::RISK_TIER_BELOW_COMPUTED;
     pub use super::schema::SCHEMA;
     pub use super::separation_of_duties::SEPARATION_OF_DUTIES;
     pub use super::signature_not_verified::SIGNATURE_NOT_VERIFIED;
@@ -142,6 +144,7 @@ pub const BUILTIN: &[&Check] = &[
     &manifest_missing::MANIFEST_MISSING_CHECK,
     &manifest_key_typo::MANIFEST_KEY_TYPO_CHECK,
     &policy_change_preview::POLICY_CHANGE_PREVIEW_CHECK,
+    &risk_tier_below_computed::RISK_TIER_BELOW_COMPUTED_CHECK,
 ];
 
 /// The built-in check with this code, if any.

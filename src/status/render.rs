@@ -34,6 +34,22 @@ fn totals(board: &Board) -> Vec<(&str, usize)> {
         .collect()
 }
 
+/// The risk column: the declared tier, then the computed score when risk
+/// scoring is configured (`high 3.6`).
+fn risk_words(feature: &FeatureStatus, none: &str) -> String {
+    let tier = feature.risk_tier.as_deref().unwrap_or(none);
+    match feature.risk_score {
+        Some(score) => {
+            let mut number = score.to_string();
+            if !number.contains('.') {
+                number.push_str(".0");
+            }
+            format!("{tier} {number}")
+        }
+        None => tier.to_string(),
+    }
+}
+
 fn blocked_count(board: &Board) -> usize {
     board.features.iter().filter(|f| f.blocked).count()
 }
@@ -160,11 +176,18 @@ pub fn table(board: &Board, color: bool, width: usize) -> String {
             .max()
             .unwrap_or(0)
             .clamp(5, 10);
+        let risk_width = board
+            .features
+            .iter()
+            .map(|f| one_line(&risk_words(f, "-")).width())
+            .max()
+            .unwrap_or(0)
+            .clamp(8, 16);
         let header = format!(
             "{} {} {} {} {} {}",
             pad("FEATURE", id_width),
             pad("STAGE", stage_width),
-            pad("RISK", 8),
+            pad("RISK", risk_width),
             pad("GATES", 8),
             pad("FINDINGS", 10),
             "WAIVERS"
@@ -182,7 +205,7 @@ pub fn table(board: &Board, color: bool, width: usize) -> String {
             let line = format!(
                 "{id} {} {} {gates} {} {}",
                 pad(&one_line(&feature.stage), stage_width),
-                pad(&one_line(feature.risk_tier.as_deref().unwrap_or("-")), 8),
+                pad(&one_line(&risk_words(feature, "-")), risk_width),
                 pad(&findings_short(feature), 10),
                 fit(&one_line(&waivers_short(feature)), 20),
             );
@@ -299,7 +322,7 @@ pub fn markdown(board: &Board) -> String {
                 out,
                 "| {id} | {} | {} | {} | {} | {} | {} |",
                 cell(&feature.stage),
-                cell(feature.risk_tier.as_deref().unwrap_or("-")),
+                cell(&risk_words(feature, "-")),
                 or_dash(gates),
                 or_dash(findings),
                 or_dash(waivers),
@@ -506,7 +529,7 @@ pub fn html(board: &Board) -> String {
                 },
                 html_text(&feature.id),
                 html_text(&feature.stage),
-                html_text(feature.risk_tier.as_deref().unwrap_or("–")),
+                html_text(&risk_words(feature, "–")),
                 if gates.is_empty() {
                     "<span class=\"muted\">–</span>".to_string()
                 } else {

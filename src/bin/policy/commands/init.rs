@@ -51,6 +51,16 @@ members = ["srb-chair@example.com"]
 [signoff]
 digest_excludes = ["stage"]   # fields whose change does not invalidate a sign-off
 verify_authors  = true
+
+# Risk scoring: each feature's score is the weighted mean of the 1-5 scores in
+# its [risk] table; a `risk_tier` below the tier the score reaches is an error.
+[risk.weights]
+evasion_potential = 0.6
+systemic_amplification = 0.4
+[risk.tiers]                  # the lowest score of each tier
+medium = 2.0
+high = 3.0
+critical = 4.0
 "#;
 
 const EXAMPLE_FEATURE: &str = r#"id = "example-feature"
