@@ -21,6 +21,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::allowed_signers::{AllowedSigners, Verdict};
 use crate::model::config::Config;
+use crate::model::debt::parse_debt;
 use crate::model::read::decode;
 use crate::model::signoff::parse_waiver;
 use crate::model::workspace::{self, Author, Base, History, UnknownAuthor, Workspace};
@@ -778,7 +779,8 @@ fn load_git_with(
     let changed: BTreeSet<String> = changes.iter().map(|c| c.path.clone()).collect();
 
     // Touched features: a file in the feature's directory changed, a
-    // waiver naming it changed, or a playbook it follows changed.
+    // waiver or debt file naming it changed, or a playbook it follows
+    // changed.
     let feature_globs = workspace::globset(&config.paths.features);
     let is_manifest =
         |path: &str| feature_globs.is_match(path.strip_prefix(&prefix).unwrap_or(path));
@@ -817,6 +819,7 @@ fn load_git_with(
     let mut changed_playbooks = false;
     let mut new_manifests = false;
     let waiver_globs = workspace::globset(&config.paths.waivers);
+    let debt_globs = workspace::globset(&config.paths.debt);
     let playbook_globs = workspace::globset(&config.paths.playbooks);
     for change in &changes {
         let path = &change.path;
@@ -829,7 +832,8 @@ fn load_git_with(
             // id must be unique across the whole tree.
             new_manifests |= change.old.is_none();
         }
-        if waiver_globs.is_match(relative) {
+        let is_waiver = waiver_globs.is_match(relative);
+        if is_waiver || debt_globs.is_match(relative) {
             for side in [
                 Some(checked as &dyn Snapshot),
                 judge_snapshot.as_ref().map(|s| s as &dyn Snapshot),
@@ -839,9 +843,13 @@ fn load_git_with(
             {
                 if let Ok(bytes) = side.read(path)
                     && let Ok(file) = decode(path, bytes)
-                    && let (Some(waiver), _) = parse_waiver(&file)
                 {
-                    named_ids.insert(waiver.feature);
+                    let named = if is_waiver {
+                        parse_waiver(&file).0.map(|w| w.feature)
+                    } else {
+                        parse_debt(&file).0.map(|d| d.feature)
+                    };
+                    named_ids.extend(named);
                 }
             }
         }
@@ -1095,7 +1103,7 @@ fn load_git_with(
             .iter()
             .any(|p| !workspace.playbooks.iter().any(|q| q.id == p.id));
         // A feature is reported on when the change touched it directly
-        // (its files, a waiver naming it, a deleted playbook) or through a
+        // (its files, a waiver or debt naming it, a deleted playbook) or through a
         // changed playbook it follows. An id only ever touched through a
         // playbook gets only the playbook checks; if any feature with that
         // id was touched directly, it gets every check.
@@ -2023,6 +2031,7 @@ fn all_globs(config: &Config) -> Vec<String> {
         &config.paths.playbooks,
         &config.paths.policies,
         &config.paths.waivers,
+        &config.paths.debt,
     ]
     .into_iter()
     .flatten()

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::model::config::Config;
+use crate::model::debt::{self, Debt};
 use crate::model::feature::{self, Feature};
 use crate::model::playbook::{self, Playbook};
 use crate::model::policy::{self, Policy};
@@ -44,6 +45,8 @@ pub struct Workspace {
     /// playbook id.
     pub playbook_signoffs: BTreeMap<String, Vec<Signoff>>,
     pub waivers: Vec<Waiver>,
+    /// Safety debt files (`[paths] debt`), sorted by path.
+    pub debts: Vec<Debt>,
     /// Every directory holding a manifest, parsed or not.
     pub feature_dirs: BTreeSet<String>,
     /// Only some manifests were loaded (a change's touched features): what
@@ -203,6 +206,7 @@ enum Kind {
     Playbook,
     Policy,
     Waiver,
+    Debt,
     FeatureSignoff,
     PolicySignoff,
     PlaybookSignoff,
@@ -325,6 +329,7 @@ pub fn list(
         Some(&config.paths.playbooks),
         Some(&config.paths.policies),
         Some(&config.paths.waivers),
+        Some(&config.paths.debt),
     ]
     .into_iter()
     .flatten()
@@ -357,6 +362,7 @@ pub fn list(
     let playbooks = globset(&config.paths.playbooks);
     let policies = globset(&config.paths.policies);
     let waivers = globset(&config.paths.waivers);
+    let debts = globset(&config.paths.debt);
     let policy_signoffs = globset(&[POLICY_SIGNOFFS.to_string()]);
     let playbook_signoffs = globset(&[PLAYBOOK_SIGNOFFS.to_string()]);
 
@@ -387,6 +393,8 @@ pub fn list(
             Kind::Playbook
         } else if waivers.is_match(&rel) {
             Kind::Waiver
+        } else if debts.is_match(&rel) {
+            Kind::Debt
         } else if policy_signoffs.is_match(&rel) {
             Kind::PolicySignoff
         } else if playbook_signoffs.is_match(&rel) {
@@ -480,6 +488,7 @@ pub fn parse(
         Playbook(Option<Playbook>),
         Policy(Option<Policy>),
         Waiver(Option<Waiver>),
+        Debt(Option<Debt>),
         FeatureSignoff(Option<Signoff>),
         PolicySignoff(String, Option<Signoff>),
         PlaybookSignoff(String, Option<Signoff>),
@@ -540,6 +549,7 @@ pub fn parse(
                         Kind::Playbook => Parsed::Playbook(None),
                         Kind::Policy => Parsed::Policy(None),
                         Kind::Waiver => Parsed::Waiver(None),
+                        Kind::Debt => Parsed::Debt(None),
                         Kind::FeatureSignoff => Parsed::FeatureSignoff(None),
                         Kind::PolicySignoff => Parsed::PolicySignoff(String::new(), None),
                         Kind::PlaybookSignoff => Parsed::PlaybookSignoff(String::new(), None),
@@ -570,6 +580,10 @@ pub fn parse(
                 Kind::Waiver => {
                     let (waiver, diagnostics) = signoff::parse_waiver(&file);
                     (Parsed::Waiver(waiver), diagnostics)
+                }
+                Kind::Debt => {
+                    let (debt, diagnostics) = debt::parse_debt(&file);
+                    (Parsed::Debt(debt), diagnostics)
                 }
                 Kind::FeatureSignoff => {
                     let (signoff, diagnostics) = signoff::parse_signoff(&file);
@@ -603,6 +617,7 @@ pub fn parse(
         policy_signoffs: BTreeMap::new(),
         playbook_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
+        debts: Vec::new(),
         feature_dirs,
         partial,
         base: None,
@@ -619,6 +634,7 @@ pub fn parse(
             Parsed::Playbook(Some(p)) => workspace.playbooks.push(p),
             Parsed::Policy(Some(p)) => workspace.policies.push(p),
             Parsed::Waiver(Some(w)) => workspace.waivers.push(w),
+            Parsed::Debt(Some(d)) => workspace.debts.push(d),
             Parsed::FeatureSignoff(Some(s)) => {
                 let dir = s
                     .file
@@ -699,7 +715,7 @@ pub fn indirect_entry(entry: &SnapshotEntry) -> Diagnostic {
                 "`{}` is a submodule under a governed path; its content is not checked",
                 entry.path
             ),
-            "move the files into this repository: features, sign-offs, waivers, policies and playbooks must be part of the change that is judged",
+            "move the files into this repository: features, sign-offs, waivers, debt, policies and playbooks must be part of the change that is judged",
         ),
     };
     let file = SourceFile::new(entry.path.clone(), shown);
