@@ -338,14 +338,17 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                     .iter()
                     .chain(&next)
                     .any(|g| g.state == GateState::NoGo);
-            let next_action = next_action(
-                &current,
-                next_stage.as_deref(),
-                &next,
-                &findings,
-                &waivers,
-                warn_days,
-            );
+            let debt = DebtStatus::of(workspace, &feature.id, settings.today);
+            let next_action = debt_action(&debt, next_stage.as_deref()).unwrap_or_else(|| {
+                next_action(
+                    &current,
+                    next_stage.as_deref(),
+                    &next,
+                    &findings,
+                    &waivers,
+                    warn_days,
+                )
+            });
             FeatureStatus {
                 id: feature.id.clone(),
                 path: feature.file.path.clone(),
@@ -358,7 +361,7 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                 next_stage,
                 findings,
                 waivers,
-                debt: DebtStatus::of(workspace, &feature.id, settings.today),
+                debt,
                 spike: false,
                 next_action,
             }
@@ -428,6 +431,27 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
 /// current stage is missing (stale ones first: they name what changed),
 /// other errors, a waiver about to expire, the next stage's sign-offs, and
 /// finally the move itself.
+/// Overdue critical debt stops the stage from advancing (PL041): before
+/// any gate of the next stage matters, the debt must be resolved.
+fn debt_action(debt: &[DebtStatus], next_stage: Option<&str>) -> Option<String> {
+    let next_stage = next_stage?;
+    let blocking = debt.iter().find(|d| {
+        d.resolved.is_none()
+            && d.overdue_days > 0
+            && d.severity == crate::model::debt::DebtSeverity::Critical
+    })?;
+    Some(format!(
+        "resolve critical debt `{}` ({} overdue, owner {}) before moving to `{next_stage}`",
+        blocking.name,
+        if blocking.overdue_days == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{} days", blocking.overdue_days)
+        },
+        blocking.owner
+    ))
+}
+
 fn next_action(
     current: &[Gate],
     next_stage: Option<&str>,
