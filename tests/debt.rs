@@ -233,6 +233,15 @@ fn range_mode_blocks_the_advance_until_the_debt_is_resolved() {
     repo.commit(PM, DATE, "upload-pdf resolved");
     let (code, findings, _) = repo.lint(&["--base", "main"]);
     assert_eq!((code, findings), (0, vec![]));
+    // Deleting the debt file instead does not close the gap.
+    repo.git(PM, DATE, &["rm", "-q", "debt/upload-pdf.toml"]);
+    repo.commit(PM, DATE, "upload-pdf deleted");
+    let (code, findings, _) = repo.lint(&["--base", "main"]);
+    assert_eq!(code, 1);
+    assert!(
+        findings.contains(&finding("PL041", "error", "upload")),
+        "{findings:?}"
+    );
     // High (not critical) overdue debt warns but does not block.
     repo.debt("upload-pdf", "upload", "2026-11-10", "high", None);
     repo.commit(PM, DATE, "upload-pdf reopened as high");

@@ -13,6 +13,7 @@ use crate::settings::Settings;
 
 /// Appends the findings of every debt file in `workspace`.
 pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    blocked_advances(workspace, settings, out);
     if workspace.debts.is_empty() {
         return;
     }
@@ -130,16 +131,34 @@ pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
             );
         }
     }
-    blocked_advances(workspace, settings, out);
 }
 
 /// A change that moves a feature to a later stage (by `taxonomy.stages`)
 /// while it has overdue critical debt: an error at the manifest's `stage`.
 /// Needs the base revision (staged and range modes).
 fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {
-    if workspace.base.is_none() {
+    let Some(base) = &workspace.base else {
+        return;
+    };
+    if workspace.debts.is_empty() && base.debts.is_empty() {
         return;
     }
+    // Debt the change deleted (or moved out of the debt glob) still counts:
+    // deleting a debt file does not close the gap.
+    let present: BTreeSet<&str> = workspace
+        .debts
+        .iter()
+        .map(|d| d.file.path.as_str())
+        .collect();
+    let debts: Vec<&Debt> = workspace
+        .debts
+        .iter()
+        .chain(
+            base.debts
+                .iter()
+                .filter(|d| !present.contains(d.file.path.as_str())),
+        )
+        .collect();
     let rank = |stage: &str| workspace.config.stage_names().position(|s| s == stage);
     for feature in &workspace.features {
         let Some(stage) = feature.stage.as_deref() else {
@@ -157,9 +176,9 @@ fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
         if !advanced {
             continue;
         }
-        let blocking: Vec<(&Debt, i64)> = workspace
-            .debts
+        let blocking: Vec<(&Debt, i64)> = debts
             .iter()
+            .copied()
             .filter(|d| d.feature == feature.id && d.severity == DebtSeverity::Critical)
             .filter_map(|d| d.overdue_days(settings.today).map(|days| (d, days)))
             .collect();
@@ -180,8 +199,13 @@ fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
             format!("advanced from `{base_stage}`"),
         )
         .help(format!(
-            "resolve the debt (set `resolved` in {}) or agree a new `due` date before the stage moves on",
-            first.file.path
+            "resolve the debt (set `resolved` in {}{}) or agree a new `due` date before the stage moves on",
+            first.file.path,
+            if present.contains(first.file.path.as_str()) {
+                ""
+            } else {
+                ", which this change deletes: deleting debt does not resolve it"
+            }
         ))
         .feature(feature.id.clone());
         for (debt, days) in &blocking {

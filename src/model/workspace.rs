@@ -90,6 +90,9 @@ pub struct Base {
     /// In range mode, when the change edits or deletes the allowed-signers
     /// file: its path, the base's content and the new content.
     pub signers_change: Option<FileChange>,
+    /// The safety debt at the base: a change that deletes an open debt
+    /// file has not resolved it.
+    pub debts: Vec<Debt>,
 }
 
 /// A file of the judge that a change edits: its path, its content at the
@@ -196,6 +199,7 @@ impl Workspace {
             adopting: false,
             config_change: None,
             signers_change: None,
+            debts: loaded.debts,
         }
     }
 }
