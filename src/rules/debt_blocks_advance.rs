@@ -3,8 +3,9 @@ declare_check! {
     /// A change (`--staged`, or `--base REF`) moves a feature to a later stage, in the order of
     /// `taxonomy.stages`, while the feature has open `critical` safety debt past its `due`
     /// date. The error points at the manifest's `stage`, with each blocking debt file's `due`
-    /// as a related label. Tree mode has no base to compare the stage with, so it reports the
-    /// debt itself (PL039, PL040) only.
+    /// as a related label. Debt the change deletes still counts (the base's debt is read):
+    /// deleting a debt file does not resolve it. Tree mode has no base to compare the stage
+    /// with, so it reports the debt itself (PL039, PL040) only.
     ///
     /// ## Why it matters
     /// Critical debt is a gap the safety review accepted only for a while. Moving the feature
