@@ -19,8 +19,8 @@ pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
     }
     let today = settings.today;
     let grace = workspace.config.debt_grace_days;
-    // In staged and range modes only touched manifests are parsed; every
-    // manifest directory is still listed, and ids match directory names.
+    // Ids match directory names: a manifest that does not parse still
+    // names its feature.
     let known: BTreeSet<&str> = workspace
         .feature_dirs
         .iter()
