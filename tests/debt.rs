@@ -280,6 +280,81 @@ fn range_mode_takes_grace_days_from_the_merge_base() {
 }
 
 #[test]
+fn a_resolution_dated_before_the_debt_was_recorded_is_an_error() {
+    let repo = Repo::new();
+    repo.feature("upload", "design");
+    repo.debt("upload-pdf", "upload", "2026-11-30", "high", None);
+    repo.commit(PM, "2026-11-05T12:00:00Z", "upload, with debt");
+    repo.debt(
+        "upload-pdf",
+        "upload",
+        "2026-11-30",
+        "high",
+        Some("2026-11-01"),
+    );
+    repo.commit(PM, "2026-11-20T12:00:00Z", "upload-pdf resolved");
+    let (code, findings, _) = repo.lint(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(findings, [finding("PL042", "error", "upload")]);
+    let (_, _, stderr) = repo.policy(&["lint"]);
+    assert!(
+        stderr.contains("marked resolved on 2026-11-01, before it was recorded on 2026-11-05"),
+        "{stderr}"
+    );
+    // Range mode reads the same history, from the head commit.
+    repo.git(PM, DATE, &["checkout", "-q", "-b", "pr", "HEAD~1"]);
+    repo.debt(
+        "upload-pdf",
+        "upload",
+        "2026-11-30",
+        "high",
+        Some("2026-10-01"),
+    );
+    repo.commit(PM, "2026-11-21T12:00:00Z", "resolved long ago");
+    let (code, findings, _) = repo.lint(&["--base", "main"]);
+    assert_eq!(code, 1);
+    assert!(
+        findings.contains(&finding("PL042", "error", "upload")),
+        "{findings:?}"
+    );
+    // Resolved on or after the day it was recorded is fine.
+    repo.debt(
+        "upload-pdf",
+        "upload",
+        "2026-11-30",
+        "high",
+        Some("2026-11-05"),
+    );
+    repo.commit(
+        PM,
+        "2026-11-22T12:00:00Z",
+        "resolved the day it was recorded",
+    );
+    let (code, findings, _) = repo.lint(&["--base", "main"]);
+    assert_eq!((code, findings), (0, vec![]));
+    // A moved debt file keeps its creation day.
+    repo.git(
+        PM,
+        DATE,
+        &["mv", "debt/upload-pdf.toml", "debt/upload-pdf-export.toml"],
+    );
+    repo.commit(PM, "2026-11-25T12:00:00Z", "renamed");
+    let (code, findings, _) = repo.lint(&[]);
+    assert_eq!((code, findings), (0, vec![]));
+    // Debt written down already resolved records the past: no finding.
+    repo.debt(
+        "upload-csv",
+        "upload",
+        "2026-10-30",
+        "low",
+        Some("2026-10-20"),
+    );
+    repo.commit(PM, "2026-11-25T12:00:00Z", "record a gap closed last month");
+    let (code, findings, _) = repo.lint(&[]);
+    assert_eq!((code, findings), (0, vec![]));
+}
+
+#[test]
 fn status_lists_each_features_debt() {
     let repo = scenario();
     repo.debt(
