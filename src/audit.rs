@@ -36,8 +36,9 @@ use rayon::prelude::*;
 use crate::diagnostic::SourceFile;
 use crate::model::allowed_signers::{AllowedSigners, Verdict, principal_matches};
 use crate::model::config::Config;
+use crate::model::debt::{Debt, parse_debt};
 use crate::model::digest::digest_file;
-use crate::model::read::{Fields, decode, document_anchor, parse_toml};
+use crate::model::read::{decode, parse_toml};
 use crate::model::signoff::{Signoff, Waiver, parse_signoff, parse_waiver};
 use crate::model::workspace::{PLAYBOOK_SIGNOFFS, POLICY_SIGNOFFS, glob_bases, globset};
 use crate::source::Snapshot;
@@ -250,6 +251,25 @@ pub struct Event {
     pub expires: Option<String>,
     /// Why the file's fields could not be read, when they could not.
     pub problem: Option<String>,
+    /// Debt events only (absent otherwise): the debt file's fields as the
+    /// event leaves them (for `removed`, as they were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debt: Option<DebtFields>,
+}
+
+/// A debt file's fields in an audit event.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DebtFields {
+    pub title: String,
+    /// An email address.
+    pub owner: String,
+    pub severity: crate::model::debt::DebtSeverity,
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    /// `YYYY-MM-DD`, once resolved.
+    pub resolved: Option<String>,
+    /// Changed events whose `due` moved: the `due` before.
+    pub previous_due: Option<String>,
 }
 
 /// The gate KPIs of one calendar quarter (UTC), counted from the events
@@ -385,7 +405,7 @@ impl Judge {
             policies: globset(&config.paths.policies),
             policy_signoffs: globset(&[POLICY_SIGNOFFS.to_string()]),
             playbook_signoffs: globset(&[PLAYBOOK_SIGNOFFS.to_string()]),
-            debt: globset(&[DEBT.to_string()]),
+            debt: globset(&config.paths.debt),
             config,
         }
     }
@@ -426,12 +446,7 @@ impl Judge {
     }
 }
 
-/// A debt file's feature and `resolved` day.
-type DebtState = (Option<String>, Option<Date>);
-
 const CONFIG_NAME: &str = "policy.toml";
-/// Where safety debt lives (DESIGN §2.10), relative to the project root.
-const DEBT: &str = "debt/*.toml";
 
 enum FileKind {
     Config,
@@ -499,6 +514,7 @@ impl Common<'_> {
             rule: None,
             expires: None,
             problem: None,
+            debt: None,
         }
     }
 }
@@ -802,30 +818,46 @@ impl Walker {
 
     fn debt_event(&self, common: &Common<'_>, change: &ChangedPath) -> Event {
         let mut event = common.event(Kind::Debt, action(change), &change.path);
-        let state = |blob| -> Option<Result<DebtState, String>> {
+        // The same model `lint` reads: a file it rejects is a problem here.
+        let state = |blob| -> Option<Result<Debt, String>> {
             self.read(&change.path, blob).map(|file| {
                 file.and_then(|file| {
-                    let table = parse_toml(&file).map_err(|d| d.message.clone())?;
-                    let mut fields = Fields::new(&file, &table, document_anchor(&file), "debt");
-                    let feature = fields.string("feature", false).map(|(s, _)| s.to_string());
-                    let resolved = fields.date("resolved", false).map(|(d, _)| d);
-                    Ok((feature, resolved))
+                    let (debt, diagnostics) = parse_debt(&file);
+                    debt.ok_or_else(|| {
+                        diagnostics
+                            .first()
+                            .map_or_else(|| "not a debt file".to_string(), |d| d.message.clone())
+                    })
                 })
             })
         };
-        let describe = |resolved: Option<Date>| match resolved {
+        let describe = |debt: &Debt| match debt.resolved {
             Some(_) => "resolved".to_string(),
             None => "open".to_string(),
         };
-        if change.new.is_some()
-            && let Some(Ok((_, resolved))) = state(change.old)
-        {
-            event.previous = Some(describe(resolved));
+        let before = if change.new.is_some() {
+            state(change.old).and_then(Result::ok)
+        } else {
+            None
+        };
+        if let Some(before) = &before {
+            event.previous = Some(describe(before));
         }
         match state(change.new.or(change.old)) {
-            Some(Ok((feature, resolved))) => {
-                event.feature = feature;
-                event.decision = Some(describe(resolved));
+            Some(Ok(debt)) => {
+                event.feature = Some(debt.feature.clone());
+                event.decision = Some(describe(&debt));
+                event.debt = Some(DebtFields {
+                    title: debt.title.clone(),
+                    owner: debt.owner.clone(),
+                    severity: debt.severity,
+                    due: debt.due.to_string(),
+                    resolved: debt.resolved.as_ref().map(|(d, _)| d.to_string()),
+                    previous_due: before
+                        .as_ref()
+                        .filter(|b| b.due != debt.due)
+                        .map(|b| b.due.to_string()),
+                });
             }
             Some(Err(problem)) => event.problem = Some(problem),
             None => {}

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::allowed_signers::{AllowedSigners, Verdict};
 use crate::model::config::Config;
+use crate::model::debt::parse_debt;
 use crate::model::read::decode;
 use crate::model::signoff::parse_waiver;
 use crate::model::workspace::{self, Author, Base, History, UnknownAuthor, Workspace};
@@ -298,6 +299,7 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         let authors =
             content_author_of_signed_content(&mut past, head, &workspace, &settings.prefix);
         workspace.history.content_authors.extend(authors);
+        workspace.history.debt_created = debt_created(&git, head, &workspace, &settings.prefix);
     }
     Ok(Change {
         repo_root,
@@ -305,6 +307,73 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         settings,
         diagnostics,
     })
+}
+
+/// When the resolved debt files of `workspace` were created, from one walk
+/// of the history of `from` over the debt directories (see
+/// [`History::debt_created`]). Nothing is walked when no debt is resolved.
+/// A path whose history reaches a shallow clone's cut is left out: its
+/// creation may be older than what the clone shows.
+fn debt_created(
+    git: &Git,
+    from: Revision,
+    workspace: &Workspace,
+    prefix: &str,
+) -> BTreeMap<String, (jiff::civil::Date, String)> {
+    let wanted: BTreeSet<&str> = workspace
+        .debts
+        .iter()
+        .filter(|d| d.resolved.is_some())
+        .map(|d| d.file.path.as_str())
+        .collect();
+    let mut created = BTreeMap::new();
+    if wanted.is_empty() {
+        return created;
+    }
+    let bases: Vec<String> = workspace::glob_bases(&workspace.config.paths.debt)
+        .into_iter()
+        .map(|b| format!("{prefix}{b}"))
+        .collect();
+    let Ok(introductions) =
+        git.introductions(from, None, &bases, &same_kind(&workspace.config, prefix))
+    else {
+        return created;
+    };
+    let mut oldest: BTreeMap<&str, Option<(i64, String, BlobId)>> = BTreeMap::new();
+    for introduction in &introductions {
+        let Some(path) = wanted.get(introduction.path.as_str()) else {
+            continue;
+        };
+        let entry =
+            oldest
+                .entry(path)
+                .or_insert(Some((i64::MAX, String::new(), introduction.blob)));
+        match (&introduction.commit, entry.as_ref()) {
+            (None, _) => *entry = None,
+            (Some(commit), Some((time, _, _))) if commit.time < *time => {
+                *entry = Some((commit.time, commit.commit.clone(), introduction.blob));
+            }
+            _ => {}
+        }
+    }
+    for (path, found) in oldest {
+        let Some((time, commit, blob)) = found else {
+            continue;
+        };
+        // Debt written down already resolved is a record of the past: only
+        // debt first recorded open cannot have been resolved before that.
+        let first_open = git
+            .read_object(blob)
+            .ok()
+            .and_then(|bytes| decode(path, bytes).ok())
+            .and_then(|file| parse_debt(&file).0)
+            .is_some_and(|debt| debt.resolved.is_none());
+        if first_open && let Ok(timestamp) = jiff::Timestamp::from_second(time) {
+            let day = timestamp.to_zoned(jiff::tz::TimeZone::UTC).date();
+            created.insert(path.to_string(), (day, commit));
+        }
+    }
+    created
 }
 
 /// In a sparse checkout, governed files outside the cone are missing from
@@ -778,7 +847,8 @@ fn load_git_with(
     let changed: BTreeSet<String> = changes.iter().map(|c| c.path.clone()).collect();
 
     // Touched features: a file in the feature's directory changed, a
-    // waiver naming it changed, or a playbook it follows changed.
+    // waiver or debt file naming it changed, or a playbook it follows
+    // changed.
     let feature_globs = workspace::globset(&config.paths.features);
     let is_manifest =
         |path: &str| feature_globs.is_match(path.strip_prefix(&prefix).unwrap_or(path));
@@ -817,6 +887,7 @@ fn load_git_with(
     let mut changed_playbooks = false;
     let mut new_manifests = false;
     let waiver_globs = workspace::globset(&config.paths.waivers);
+    let debt_globs = workspace::globset(&config.paths.debt);
     let playbook_globs = workspace::globset(&config.paths.playbooks);
     for change in &changes {
         let path = &change.path;
@@ -829,7 +900,8 @@ fn load_git_with(
             // id must be unique across the whole tree.
             new_manifests |= change.old.is_none();
         }
-        if waiver_globs.is_match(relative) {
+        let is_waiver = waiver_globs.is_match(relative);
+        if is_waiver || debt_globs.is_match(relative) {
             for side in [
                 Some(checked as &dyn Snapshot),
                 judge_snapshot.as_ref().map(|s| s as &dyn Snapshot),
@@ -839,9 +911,13 @@ fn load_git_with(
             {
                 if let Ok(bytes) = side.read(path)
                     && let Ok(file) = decode(path, bytes)
-                    && let (Some(waiver), _) = parse_waiver(&file)
                 {
-                    named_ids.insert(waiver.feature);
+                    let named = if is_waiver {
+                        parse_waiver(&file).0.map(|w| w.feature)
+                    } else {
+                        parse_debt(&file).0.map(|d| d.feature)
+                    };
+                    named_ids.extend(named);
                 }
             }
         }
@@ -1095,7 +1171,7 @@ fn load_git_with(
             .iter()
             .any(|p| !workspace.playbooks.iter().any(|q| q.id == p.id));
         // A feature is reported on when the change touched it directly
-        // (its files, a waiver naming it, a deleted playbook) or through a
+        // (its files, a waiver or debt naming it, a deleted playbook) or through a
         // changed playbook it follows. An id only ever touched through a
         // playbook gets only the playbook checks; if any feature with that
         // id was touched directly, it gets every check.
@@ -1467,6 +1543,9 @@ fn finish(
         history.signed_content = signed_content(&mut past, &stale);
     }
     workspace.history = history;
+    if let Some(from) = sides.head.or(sides.judge) {
+        workspace.history.debt_created = debt_created(git, from, &workspace, &settings.prefix);
+    }
     Ok(Change {
         repo_root,
         workspace,
@@ -2010,12 +2089,13 @@ fn signed_content(
 }
 
 /// What a governed file is, for following moves: a move keeps it the same
-/// kind of file (a sign-off for the same role, a waiver, a manifest).
+/// kind of file (a sign-off for the same role, a waiver, a manifest, debt).
 #[derive(PartialEq, Eq)]
 enum FileKind {
     Manifest,
     Signoff(String),
     Waiver,
+    Debt,
     Other,
 }
 
@@ -2024,6 +2104,7 @@ enum FileKind {
 fn same_kind(config: &Config, prefix: &str) -> impl Fn(&str, &str) -> bool + use<> {
     let features = workspace::globset(&config.paths.features);
     let waivers = workspace::globset(&config.paths.waivers);
+    let debts = workspace::globset(&config.paths.debt);
     let prefix = prefix.to_string();
     move |old: &str, new: &str| {
         let kind = |path: &str| {
@@ -2036,6 +2117,8 @@ fn same_kind(config: &Config, prefix: &str) -> impl Fn(&str, &str) -> bool + use
                 FileKind::Signoff(name.to_string())
             } else if waivers.is_match(relative) {
                 FileKind::Waiver
+            } else if debts.is_match(relative) {
+                FileKind::Debt
             } else {
                 FileKind::Other
             }
@@ -2051,6 +2134,7 @@ fn all_globs(config: &Config) -> Vec<String> {
         &config.paths.playbooks,
         &config.paths.policies,
         &config.paths.waivers,
+        &config.paths.debt,
     ]
     .into_iter()
     .flatten()

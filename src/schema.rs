@@ -31,23 +31,25 @@ pub enum Kind {
     Policy,
     Signoff,
     Waiver,
+    Debt,
     Config,
 }
 
 impl Kind {
     /// Every kind, in the order `policy schema --out` writes them.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Feature,
         Kind::Playbook,
         Kind::Policy,
         Kind::Signoff,
         Kind::Waiver,
+        Kind::Debt,
         Kind::Config,
     ];
 
     /// The names accepted on the command line, in the order of [`Kind::ALL`].
-    pub const NAMES: [&'static str; 6] = [
-        "feature", "playbook", "policy", "signoff", "waiver", "config",
+    pub const NAMES: [&'static str; 7] = [
+        "feature", "playbook", "policy", "signoff", "waiver", "debt", "config",
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +59,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::Signoff => "signoff",
             Kind::Waiver => "waiver",
+            Kind::Debt => "debt",
             Kind::Config => "config",
         }
     }
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Policy => generate::<PolicyFile>(),
             Kind::Signoff => generate::<SignoffFile>(),
             Kind::Waiver => generate::<WaiverFile>(),
+            Kind::Debt => generate::<DebtFile>(),
             Kind::Config => generate::<ConfigFile>(),
         };
         schema.to_value()
@@ -498,6 +502,40 @@ pub struct WaiverFile {
 }
 
 // ---------------------------------------------------------------------------
+// Safety debt
+
+/// Safety debt (`debt/<name>.toml`): a known safety gap of a feature, with an
+/// owner and a due date. Open debt past `due` is a warning (PL040), an error
+/// once more than `[debt] grace_days` late (PL041); overdue critical debt
+/// stops the feature's stage from advancing (PL042).
+#[derive(JsonSchema)]
+#[schemars(title = "policy: safety debt")]
+#[serde(deny_unknown_fields)]
+pub struct DebtFile {
+    /// The id of the feature the debt belongs to.
+    pub feature: String,
+    /// What the gap is (not empty).
+    #[schemars(regex(pattern = r"\S"))]
+    pub title: String,
+    /// Who closes it: an email address.
+    #[schemars(regex(pattern = r"^[^@\s<>,;]+@[^@\s<>,;.][^@\s<>,;]*\.[^@\s<>,;]*[^@\s<>,;.]$"))]
+    pub owner: String,
+    /// The day it is due, a TOML local date (`2026-12-31`) or a string in
+    /// that form.
+    #[schemars(extend("format" = "date"))]
+    pub due: String,
+    /// How bad the gap is.
+    pub severity: RiskTier,
+    /// The day it was closed; absent while open. Not after today.
+    #[schemars(extend("format" = "date"))]
+    pub resolved: Option<String>,
+    /// A ticket or link that tracks the fix.
+    pub tracking: Option<String>,
+    /// Free-form notes.
+    pub notes: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
 // policy.toml
 
 /// `policy.toml`: paths, roles, taxonomy and sign-off options. Every table
@@ -526,6 +564,8 @@ pub struct ConfigFile {
     /// Risk scoring: the weights of the manifests' `[risk]` review scores
     /// and the thresholds of the tiers (PL039).
     pub risk: Option<ConfigRisk>,
+    /// Safety debt options.
+    pub debt: Option<ConfigDebt>,
 }
 
 /// The `[risk]` table: `[risk.weights]` turns scoring on.
@@ -563,6 +603,21 @@ pub struct ConfigRiskTiers {
     /// The lowest score of a `critical` feature (default 4.0).
     #[schemars(range(min = 0, max = 1000))]
     pub critical: Option<f64>,
+}
+
+/// The `[debt]` table.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigDebt {
+    /// Open debt up to this many days past its `due` date is a warning
+    /// (PL040); more days late, an error (PL041). Default 30.
+    #[serde(default = "default_grace_days")]
+    #[schemars(range(min = 0, max = 3650))]
+    pub grace_days: i64,
+}
+
+fn default_grace_days() -> i64 {
+    crate::model::config::DEFAULT_DEBT_GRACE_DAYS
 }
 
 /// A level in `[lints]`.
@@ -623,6 +678,9 @@ pub struct ConfigPaths {
     /// Waivers.
     #[serde(default = "default_waivers")]
     pub waivers: Vec<String>,
+    /// Safety debt files.
+    #[serde(default = "default_debt")]
+    pub debt: Vec<String>,
 }
 
 fn default_features() -> Vec<String> {
@@ -636,6 +694,9 @@ fn default_policies() -> Vec<String> {
 }
 fn default_waivers() -> Vec<String> {
     crate::model::config::Paths::default().waivers
+}
+fn default_debt() -> Vec<String> {
+    crate::model::config::Paths::default().debt
 }
 
 /// A role: `[roles.<name>]`.
@@ -727,7 +788,7 @@ mod tests {
     use crate::model::config::{
         Config, DEFAULT_HARM_CATEGORIES, DEFAULT_ROLES, DEFAULT_STAGES, RISK_TIERS,
     };
-    use crate::model::{feature, playbook, policy, signoff};
+    use crate::model::{debt, feature, playbook, policy, signoff};
 
     fn properties(schema: &Value, pointer: &str) -> BTreeSet<String> {
         schema
@@ -778,6 +839,11 @@ mod tests {
             set(signoff::WAIVER_FIELDS),
             "waiver"
         );
+        assert_eq!(
+            properties(&Kind::Debt.schema(), "/properties"),
+            set(debt::DEBT_FIELDS),
+            "debt"
+        );
     }
 
     /// Every kind except the free-form manifest rejects unknown keys, like
@@ -806,7 +872,8 @@ mod tests {
         assert_eq!(
             properties(&schema, "/properties"),
             set(&[
-                "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk"
+                "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk",
+                "debt"
             ])
         );
         let every_key = r#"[paths]
@@ -814,6 +881,7 @@ features = ["features/**/feature.toml"]
 playbooks = ["playbooks/**/*.md"]
 policies = ["policies/*.toml"]
 waivers = ["waivers/**/*.toml"]
+debt = ["debt/*.toml"]
 
 [roles.srb]
 description = "Safety Review Board"
@@ -846,6 +914,9 @@ systemic_amplification = 0.4
 medium = 2.0
 high = 3.0
 critical = 4.0
+
+[debt]
+grace_days = 30
 "#;
         let documented: BTreeSet<String> = [
             ("paths", "/properties/paths/properties"),
@@ -858,6 +929,7 @@ critical = 4.0
             ("policies", "/properties/policies/properties"),
             ("waivers", "/properties/waivers/properties"),
             ("risk", "/properties/risk/properties"),
+            ("debt", "/properties/debt/properties"),
         ]
         .into_iter()
         .flat_map(|(table, pointer)| {
@@ -900,6 +972,7 @@ critical = 4.0
             "[policies]",
             "[waivers]",
             "[risk.tiers]",
+            "[debt]",
         ] {
             let text = every_key.replace(table, &format!("{table}\nsurplus = 1"));
             let (_, diagnostics) = Config::parse(&SourceFile::new("policy.toml", text));
@@ -1021,5 +1094,32 @@ critical = 4.0
         for text in ["ok", "  x ", "", "   ", "\t\n"] {
             assert_eq!(accepts(reason, text), !text.trim().is_empty(), "{text:?}");
         }
+        let debt_schema = Kind::Debt.schema();
+        let owner = debt_schema.pointer("/properties/owner").unwrap();
+        for text in [
+            "ana@example.com",
+            "a.b+c@sub.example.org",
+            "ana",
+            "@example.com",
+            "ana@example",
+            "ana@.com",
+            "ana@example.",
+            "ana@@example.com",
+            "ana @example.com",
+            "Ana <ana@example.com>",
+        ] {
+            assert_eq!(
+                accepts(owner, text),
+                debt::looks_like_email(text),
+                "owner {text:?}"
+            );
+        }
+        let severities: Vec<&str> = debt_schema["properties"]["severity"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(severities, debt::DebtSeverity::NAMES);
     }
 }

@@ -80,8 +80,9 @@ pub struct FeatureStatus {
     /// which are notes, are left out).
     pub findings: Vec<Finding>,
     pub waivers: Vec<WaiverStatus>,
-    /// Safety debt (DESIGN §2.10): always empty until debt files are built.
-    pub debt: Vec<serde_json::Value>,
+    /// Safety debt naming the feature (DESIGN §2.10): open debt first
+    /// (most overdue first), then resolved debt; by path within each.
+    pub debt: Vec<DebtStatus>,
     /// In a safety spike (DESIGN §2.9): always false until measurements are
     /// built.
     pub spike: bool,
@@ -112,6 +113,56 @@ pub struct WaiverStatus {
     /// approving role, the role may not waive this rule, …), if it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+/// A safety debt file naming the feature.
+#[derive(Clone, Debug, Serialize)]
+pub struct DebtStatus {
+    /// The file name without `.toml`.
+    pub name: String,
+    /// The debt file, repository-relative.
+    pub path: String,
+    pub title: String,
+    /// An email address.
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    pub severity: crate::model::debt::DebtSeverity,
+    /// Days past `due` (1 the day after it) while open; 0 when not yet
+    /// due or resolved.
+    pub overdue_days: i64,
+    /// `YYYY-MM-DD` once resolved; `null` while open.
+    pub resolved: Option<String>,
+}
+
+impl DebtStatus {
+    /// The debt of `feature` in `workspace`, ordered as
+    /// [`FeatureStatus::debt`].
+    pub fn of(workspace: &Workspace, feature: &str, today: jiff::civil::Date) -> Vec<DebtStatus> {
+        let mut debt: Vec<DebtStatus> = workspace
+            .debts
+            .iter()
+            .filter(|d| d.feature == feature)
+            .map(|d| DebtStatus {
+                name: d.name.clone(),
+                path: d.file.path.clone(),
+                title: d.title.clone(),
+                owner: d.owner.clone(),
+                due: d.due.to_string(),
+                severity: d.severity,
+                overdue_days: d.overdue_days(today).unwrap_or(0),
+                resolved: d.resolved.as_ref().map(|(date, _)| date.to_string()),
+            })
+            .collect();
+        debt.sort_by(|a, b| {
+            (a.resolved.is_some(), -a.overdue_days, &a.path).cmp(&(
+                b.resolved.is_some(),
+                -b.overdue_days,
+                &b.path,
+            ))
+        });
+        debt
+    }
 }
 
 impl FeatureStatus {
@@ -297,14 +348,17 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                     .iter()
                     .chain(&next)
                     .any(|g| g.state == GateState::NoGo);
-            let next_action = next_action(
-                &current,
-                next_stage.as_deref(),
-                &next,
-                &findings,
-                &waivers,
-                warn_days,
-            );
+            let debt = DebtStatus::of(workspace, &feature.id, settings.today);
+            let next_action = debt_action(&debt, next_stage.as_deref()).unwrap_or_else(|| {
+                next_action(
+                    &current,
+                    next_stage.as_deref(),
+                    &next,
+                    &findings,
+                    &waivers,
+                    warn_days,
+                )
+            });
             FeatureStatus {
                 id: feature.id.clone(),
                 path: feature.file.path.clone(),
@@ -318,7 +372,7 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
                 next_stage,
                 findings,
                 waivers,
-                debt: Vec::new(),
+                debt,
                 spike: false,
                 next_action,
             }
@@ -360,7 +414,7 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
             next_stage: None,
             findings,
             waivers: Vec::new(),
-            debt: Vec::new(),
+            debt: DebtStatus::of(workspace, id, settings.today),
             spike: false,
             next_action,
         });
@@ -389,6 +443,27 @@ pub fn board(workspace: &Workspace, settings: &Settings, outcome: &Outcome) -> B
 /// current stage is missing (stale ones first: they name what changed),
 /// other errors, a waiver about to expire, the next stage's sign-offs, and
 /// finally the move itself.
+/// Overdue critical debt stops the stage from advancing (PL042): before
+/// any gate of the next stage matters, the debt must be resolved.
+fn debt_action(debt: &[DebtStatus], next_stage: Option<&str>) -> Option<String> {
+    let next_stage = next_stage?;
+    let blocking = debt.iter().find(|d| {
+        d.resolved.is_none()
+            && d.overdue_days > 0
+            && d.severity == crate::model::debt::DebtSeverity::Critical
+    })?;
+    Some(format!(
+        "resolve critical debt `{}` ({} overdue, owner {}) before moving to `{next_stage}`",
+        blocking.name,
+        if blocking.overdue_days == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{} days", blocking.overdue_days)
+        },
+        blocking.owner
+    ))
+}
+
 fn next_action(
     current: &[Gate],
     next_stage: Option<&str>,

@@ -24,7 +24,8 @@ const TESTED_CHECKS: &[&str] = &[
     "PL001", "PL002", "PL003", "PL004", "PL005", "PL006", "PL007", "PL008", "PL009", "PL010",
     "PL011", "PL012", "PL013", "PL014", "PL015", "PL016", "PL017", "PL018", "PL019", "PL020",
     "PL021", "PL022", "PL023", "PL024", "PL025", "PL026", "PL027", "PL028", "PL029", "PL030",
-    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037", "PL038", "PL039",
+    "PL031", "PL032", "PL033", "PL034", "PL035", "PL036", "PL037", "PL038", "PL039", "PL040",
+    "PL041", "PL042", "PL043",
 ];
 
 /// Default-pack rules with a test below. The ST rules need `base`: they
@@ -2710,6 +2711,258 @@ mitigations = []
     )]);
     run.assert_fires("RSK004");
     insta::assert_snapshot!(run.text);
+}
+
+// ---------------------------------------------------------------------------
+// Safety debt (PL040-PL043)
+// ---------------------------------------------------------------------------
+
+/// A feature at `stage` under the stage-order policy only (no default pack
+/// noise), and a debt file for it.
+fn debt_repo(stage: &str, debt: &str) -> Vec<(&'static str, String)> {
+    let (policy_path, policy) = stage_order_policy();
+    vec![
+        (policy_path, policy.to_string()),
+        (
+            "features/file-upload/feature.toml",
+            format!("id = \"file-upload\"\nstage = \"{stage}\"\n"),
+        ),
+        ("debt/upload-pdf.toml", debt.to_string()),
+    ]
+}
+
+fn as_files<'a>(files: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    files.iter().map(|(p, t)| (*p, t.as_str())).collect()
+}
+
+/// Open debt due on `due`, of `severity`.
+fn debt_file(due: &str, severity: &str) -> String {
+    format!(
+        "feature = \"file-upload\"\ntitle = \"Classifier not calibrated for PDFs\"\nowner = \"ana@example.com\"\ndue = {due}\nseverity = \"{severity}\"\n"
+    )
+}
+
+#[test]
+fn pl040_open_debt_past_due_warns_at_due() {
+    // Today is 2026-11-26: 25 days late, within the 30-day grace.
+    let run = lint(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-11-01", "high"),
+    )));
+    run.assert_fires("PL040");
+    run.assert_silent("PL041");
+    let finding = run
+        .outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "PL040")
+        .unwrap();
+    assert_eq!(finding.severity, diagnostic::Severity::Warning);
+    assert_eq!(finding.feature.as_deref(), Some("file-upload"));
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn debt_not_yet_due_and_resolved_debt_are_quiet() {
+    let not_due = lint(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-11-26", "critical"),
+    )));
+    assert!(not_due.outcome.diagnostics.is_empty(), "{}", not_due.text);
+    let resolved = lint(&as_files(&debt_repo(
+        "review",
+        &format!(
+            "{}resolved = 2026-11-20\n",
+            debt_file("2026-01-01", "critical")
+        ),
+    )));
+    assert!(resolved.outcome.diagnostics.is_empty(), "{}", resolved.text);
+}
+
+#[test]
+fn pl041_debt_past_the_grace_period_is_an_error() {
+    // 31 days late: past the default 30.
+    let run = lint(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-10-26", "low"),
+    )));
+    run.assert_fires("PL041");
+    run.assert_silent("PL040");
+    insta::assert_snapshot!(run.text);
+    // Exactly 30 days late is still within the grace.
+    let edge = lint(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-10-27", "low"),
+    )));
+    edge.assert_fires("PL040");
+    edge.assert_silent("PL041");
+}
+
+#[test]
+fn debt_grace_days_come_from_policy_toml() {
+    let mut files = debt_repo("review", &debt_file("2026-11-20", "low"));
+    files.push(("policy.toml", "[debt]\ngrace_days = 5\n".to_string()));
+    let run = lint(&as_files(&files));
+    run.assert_fires("PL041");
+    let mut files = debt_repo("review", &debt_file("2026-11-20", "low"));
+    files.push(("policy.toml", "[debt]\ngrace_days = 4000\n".to_string()));
+    let (config, diagnostics) = config(repo(&as_files(&files)).path());
+    assert_eq!(
+        config.debt_grace_days, 30,
+        "an invalid value keeps the default"
+    );
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(diagnostics[0].message.contains("debt.grace_days"));
+}
+
+#[test]
+fn a_waiver_of_the_debt_feature_covers_its_debt_finding() {
+    let mut files = debt_repo("review", &debt_file("2026-10-01", "medium"));
+    files.push((
+        "waivers/file-upload-debt.toml",
+        "rule = \"PL041\"\nfeature = \"file-upload\"\nreason = \"Fix lands with the next model\"\napproved_by = \"srb\"\nexpires = 2026-12-31\n".to_string(),
+    ));
+    let run = lint(&as_files(&files));
+    let finding = run
+        .outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "PL041")
+        .expect("the finding is kept, waived");
+    assert_eq!(
+        finding.waived_by.as_deref(),
+        Some("waivers/file-upload-debt.toml")
+    );
+    run.assert_silent("PL022");
+}
+
+#[test]
+fn pl042_change_advances_a_feature_with_overdue_critical_debt() {
+    let base = debt_repo("review", &debt_file("2026-11-10", "critical"));
+    let head = debt_repo("cleared", &debt_file("2026-11-10", "critical"));
+    let run = lint_change(&as_files(&base), &as_files(&head));
+    run.assert_fires("PL042");
+    let finding = run
+        .outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "PL042")
+        .unwrap();
+    let label = finding.primary.as_ref().unwrap();
+    assert_eq!(label.file.path, "features/file-upload/feature.toml");
+    assert_eq!(&label.file.text[label.span.clone()], "\"cleared\"");
+    insta::assert_snapshot!(run.text);
+}
+
+#[test]
+fn pl042_stays_quiet_without_a_stage_advance_or_critical_overdue_debt() {
+    let critical = debt_file("2026-11-10", "critical");
+    // Same stage, or moving back: nothing advances.
+    for (from, to) in [("review", "review"), ("cleared", "review")] {
+        let run = lint_change(
+            &as_files(&debt_repo(from, &critical)),
+            &as_files(&debt_repo(to, &critical)),
+        );
+        run.assert_silent("PL042");
+    }
+    // High severity, critical not yet due, critical resolved in the change.
+    for debt in [
+        debt_file("2026-11-10", "high"),
+        debt_file("2026-12-10", "critical"),
+        format!("{critical}resolved = 2026-11-25\n"),
+    ] {
+        let run = lint_change(
+            &as_files(&debt_repo("review", &critical)),
+            &as_files(&debt_repo("cleared", &debt)),
+        );
+        run.assert_silent("PL042");
+    }
+    // Tree mode has no base to compare with.
+    let run = lint(&as_files(&debt_repo("cleared", &critical)));
+    run.assert_silent("PL042");
+    run.assert_fires("PL040");
+}
+
+#[test]
+fn pl043_debt_for_an_unknown_feature_or_resolved_in_the_future() {
+    let unknown = lint(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-12-01", "low").replace("\"file-upload\"", "\"file-uplod\""),
+    )));
+    unknown.assert_fires("PL043");
+    assert!(
+        unknown.text.contains("did you mean `file-upload`?"),
+        "{}",
+        unknown.text
+    );
+    insta::assert_snapshot!("pl043_unknown_feature", unknown.text);
+    let future = lint(&as_files(&debt_repo(
+        "review",
+        &format!("{}resolved = 2026-11-27\n", debt_file("2026-11-01", "low")),
+    )));
+    future.assert_fires("PL043");
+    insta::assert_snapshot!("pl043_resolved_in_the_future", future.text);
+}
+
+#[test]
+fn debt_schema_errors_name_each_bad_field() {
+    let run = lint(&as_files(&debt_repo(
+        "review",
+        "feature = \"file-upload\"\ntitle = \" \"\nowner = \"Ana\"\ndue = \"soon\"\nseverity = \"severe\"\nsurplus = 1\n",
+    )));
+    let schema: Vec<&str> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "PL004")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(schema.len(), 4, "{}", run.text);
+    run.assert_fires("PL025");
+    for code in ["PL040", "PL041", "PL043"] {
+        run.assert_silent(code);
+    }
+    insta::assert_snapshot!(run.text);
+    let missing = lint(&as_files(&debt_repo(
+        "review",
+        "feature = \"file-upload\"\n",
+    )));
+    let missing: Vec<&str> = missing
+        .outcome
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    for field in ["title", "owner", "due", "severity"] {
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.contains(&format!("missing required field `{field}`"))),
+            "{missing:?}"
+        );
+    }
+}
+
+#[test]
+fn a_link_under_debt_is_a_governed_link() {
+    let dir = repo(&as_files(&debt_repo(
+        "review",
+        &debt_file("2026-12-01", "low"),
+    )));
+    std::fs::write(
+        dir.path().join("elsewhere.toml"),
+        debt_file("2026-01-01", "low"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("../elsewhere.toml", dir.path().join("debt/linked.toml")).unwrap();
+    #[cfg(unix)]
+    {
+        let run = run(dir.path());
+        run.assert_fires("PL031");
+        // Never read: its overdue date is not reported.
+        run.assert_silent("PL041");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -106,6 +106,8 @@ fn kind_of(relative: &Path) -> Option<Kind> {
         Some(Kind::Feature)
     } else if toml && parts[0] == "waivers" {
         Some(Kind::Waiver)
+    } else if toml && parts[0] == "debt" && parts.len() == 2 {
+        Some(Kind::Debt)
     } else if toml && parts[0] == "policies" && parts.len() == 2 {
         Some(Kind::Policy)
     } else if parts[0] == "playbooks" && text.ends_with(".md") {
@@ -197,7 +199,7 @@ fn schema_command_prints_one_kind_or_writes_all() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.matches("wrote").count(), 6, "{stderr}");
+    assert_eq!(stderr.matches("wrote").count(), 7, "{stderr}");
     for kind in Kind::ALL {
         let written = std::fs::read_to_string(out.join(kind.file_name())).unwrap();
         assert_eq!(written, kind.render());
@@ -212,7 +214,7 @@ fn schema_command_prints_one_kind_or_writes_all() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.matches("unchanged").count(), 5, "{stderr}");
+    assert_eq!(stderr.matches("unchanged").count(), 6, "{stderr}");
     assert!(stderr.contains("wrote      "), "{stderr}");
     assert_eq!(
         std::fs::read_to_string(out.join("policy-waiver.schema.json")).unwrap(),

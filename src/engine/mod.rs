@@ -3,6 +3,7 @@
 //! waivers, and returns sorted diagnostics.
 
 pub mod compare;
+mod debt;
 mod each;
 pub mod expr;
 mod fields;
@@ -225,6 +226,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Outcome {
     diagnostics.reserve_exact(per_worker.iter().map(Vec::len).sum());
     diagnostics.extend(per_worker.into_iter().flatten());
     attribute_to_features(workspace, &mut diagnostics);
+    debt::check(workspace, settings, &mut diagnostics);
     apply_waivers(workspace, settings, &unauthorised, &mut diagnostics);
 
     if !playbook_only.is_empty() {

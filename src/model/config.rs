@@ -62,6 +62,8 @@ pub struct Paths {
     pub playbooks: Vec<String>,
     pub policies: Vec<String>,
     pub waivers: Vec<String>,
+    /// Safety debt files (DESIGN §2.10).
+    pub debt: Vec<String>,
 }
 
 impl Default for Paths {
@@ -71,6 +73,7 @@ impl Default for Paths {
             playbooks: vec!["playbooks/**/*.md".into()],
             policies: vec!["policies/*.toml".into()],
             waivers: vec!["waivers/**/*.toml".into()],
+            debt: vec![DEFAULT_DEBT_GLOB.into()],
         }
     }
 }
@@ -112,6 +115,9 @@ pub struct Config {
     /// `[risk.weights]` and `[risk.tiers]`: risk scoring, `None` when no
     /// weights are configured (DESIGN §2.8).
     pub risk: Option<crate::model::risk::Scoring>,
+    /// `[debt] grace_days`: open safety debt this many days past its `due`
+    /// date is a warning; more days late, an error. Default 30.
+    pub debt_grace_days: i64,
 }
 
 /// A level set for a code in `[lints]`.
@@ -185,12 +191,18 @@ impl Default for Config {
             waiver_warn_days: DEFAULT_WAIVER_WARN_DAYS,
             lints: Vec::new(),
             risk: None,
+            debt_grace_days: DEFAULT_DEBT_GRACE_DAYS,
         }
     }
 }
 
 /// The default of `[waivers] warn_days`.
 pub const DEFAULT_WAIVER_WARN_DAYS: i64 = 14;
+/// The default of `[paths] debt`.
+pub const DEFAULT_DEBT_GLOB: &str = "debt/*.toml";
+/// The default of `[debt] grace_days`, and its largest value.
+pub const DEFAULT_DEBT_GRACE_DAYS: i64 = 30;
+pub const MAX_DEBT_GRACE_DAYS: i64 = 3650;
 
 impl Config {
     pub fn stage_names(&self) -> impl Iterator<Item = &str> + Clone {
@@ -261,18 +273,19 @@ impl Config {
         };
         let mut fields = Fields::new(file, &table, document_anchor(file), "policy.toml").config();
         fields.deny_unknown(&[
-            "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk",
+            "paths", "roles", "taxonomy", "signoff", "policies", "waivers", "lints", "risk", "debt",
         ]);
         config.risk = crate::model::risk::Scoring::parse(file, &mut fields);
 
         if let Some((paths, _)) = fields.table("paths", false) {
             let mut sub = Fields::new(file, paths, 0..0, "[paths]").config();
-            sub.deny_unknown(&["features", "playbooks", "policies", "waivers"]);
+            sub.deny_unknown(&["features", "playbooks", "policies", "waivers", "debt"]);
             for (key, slot) in [
                 ("features", &mut config.paths.features),
                 ("playbooks", &mut config.paths.playbooks),
                 ("policies", &mut config.paths.policies),
                 ("waivers", &mut config.paths.waivers),
+                ("debt", &mut config.paths.debt),
             ] {
                 if let Some((globs, _)) = sub.strings(key, false) {
                     let mut kept = Vec::new();
@@ -474,6 +487,22 @@ impl Config {
                             span: Some(n.span.clone()),
                         })
                         .collect();
+                }
+            }
+            fields.diagnostics.extend(sub.finish());
+        }
+        if let Some((debt, _)) = fields.table("debt", false) {
+            let mut sub = Fields::new(file, debt, 0..0, "[debt]").config();
+            sub.deny_unknown(&["grace_days"]);
+            if let Some((days, node)) = sub.integer("grace_days", false) {
+                if (0..=MAX_DEBT_GRACE_DAYS).contains(&days) {
+                    config.debt_grace_days = days;
+                } else {
+                    sub.invalid(
+                        node,
+                        format!("`debt.grace_days` is {days}"),
+                        format!("expected a number of days from 0 to {MAX_DEBT_GRACE_DAYS}"),
+                    );
                 }
             }
             fields.diagnostics.extend(sub.finish());

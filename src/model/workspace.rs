@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::model::config::Config;
+use crate::model::debt::{self, Debt};
 use crate::model::feature::{self, Feature};
 use crate::model::playbook::{self, Playbook};
 use crate::model::policy::{self, Policy};
@@ -44,6 +45,8 @@ pub struct Workspace {
     /// playbook id.
     pub playbook_signoffs: BTreeMap<String, Vec<Signoff>>,
     pub waivers: Vec<Waiver>,
+    /// Safety debt files (`[paths] debt`), sorted by path.
+    pub debts: Vec<Debt>,
     /// Every directory holding a manifest, parsed or not.
     pub feature_dirs: BTreeSet<String>,
     /// Only some manifests were loaded (a change's touched features): what
@@ -87,6 +90,9 @@ pub struct Base {
     /// In range mode, when the change edits or deletes the allowed-signers
     /// file: its path, the base's content and the new content.
     pub signers_change: Option<FileChange>,
+    /// The safety debt at the base: a change that deletes an open debt
+    /// file has not resolved it.
+    pub debts: Vec<Debt>,
 }
 
 /// A file of the judge that a change edits: its path, its content at the
@@ -130,6 +136,13 @@ pub struct History {
     /// For stale sign-offs: the manifest as it was when signed (found in
     /// history by the sign-off's digest), by sign-off path.
     pub signed_content: BTreeMap<String, Arc<crate::model::tree::Table>>,
+    /// When each committed debt file with a `resolved` date was first
+    /// recorded open: the committer day (UTC) of the oldest commit that
+    /// introduced content at its path, and that commit (`1a2b3c4d5e`), by
+    /// path. Left out when that first version was already resolved (a
+    /// record of the past), or when history cannot tell (not committed yet,
+    /// or beyond a shallow clone).
+    pub debt_created: BTreeMap<String, (jiff::civil::Date, String)>,
 }
 
 /// Why the author of content a sign-off approves cannot be determined.
@@ -193,6 +206,7 @@ impl Workspace {
             adopting: false,
             config_change: None,
             signers_change: None,
+            debts: loaded.debts,
         }
     }
 }
@@ -203,6 +217,7 @@ enum Kind {
     Playbook,
     Policy,
     Waiver,
+    Debt,
     FeatureSignoff,
     PolicySignoff,
     PlaybookSignoff,
@@ -325,6 +340,7 @@ pub fn list(
         Some(&config.paths.playbooks),
         Some(&config.paths.policies),
         Some(&config.paths.waivers),
+        Some(&config.paths.debt),
     ]
     .into_iter()
     .flatten()
@@ -357,6 +373,7 @@ pub fn list(
     let playbooks = globset(&config.paths.playbooks);
     let policies = globset(&config.paths.policies);
     let waivers = globset(&config.paths.waivers);
+    let debts = globset(&config.paths.debt);
     let policy_signoffs = globset(&[POLICY_SIGNOFFS.to_string()]);
     let playbook_signoffs = globset(&[PLAYBOOK_SIGNOFFS.to_string()]);
 
@@ -387,6 +404,8 @@ pub fn list(
             Kind::Playbook
         } else if waivers.is_match(&rel) {
             Kind::Waiver
+        } else if debts.is_match(&rel) {
+            Kind::Debt
         } else if policy_signoffs.is_match(&rel) {
             Kind::PolicySignoff
         } else if playbook_signoffs.is_match(&rel) {
@@ -480,6 +499,7 @@ pub fn parse(
         Playbook(Option<Playbook>),
         Policy(Option<Policy>),
         Waiver(Option<Waiver>),
+        Debt(Option<Debt>),
         FeatureSignoff(Option<Signoff>),
         PolicySignoff(String, Option<Signoff>),
         PlaybookSignoff(String, Option<Signoff>),
@@ -540,6 +560,7 @@ pub fn parse(
                         Kind::Playbook => Parsed::Playbook(None),
                         Kind::Policy => Parsed::Policy(None),
                         Kind::Waiver => Parsed::Waiver(None),
+                        Kind::Debt => Parsed::Debt(None),
                         Kind::FeatureSignoff => Parsed::FeatureSignoff(None),
                         Kind::PolicySignoff => Parsed::PolicySignoff(String::new(), None),
                         Kind::PlaybookSignoff => Parsed::PlaybookSignoff(String::new(), None),
@@ -570,6 +591,10 @@ pub fn parse(
                 Kind::Waiver => {
                     let (waiver, diagnostics) = signoff::parse_waiver(&file);
                     (Parsed::Waiver(waiver), diagnostics)
+                }
+                Kind::Debt => {
+                    let (debt, diagnostics) = debt::parse_debt(&file);
+                    (Parsed::Debt(debt), diagnostics)
                 }
                 Kind::FeatureSignoff => {
                     let (signoff, diagnostics) = signoff::parse_signoff(&file);
@@ -603,6 +628,7 @@ pub fn parse(
         policy_signoffs: BTreeMap::new(),
         playbook_signoffs: BTreeMap::new(),
         waivers: Vec::new(),
+        debts: Vec::new(),
         feature_dirs,
         partial,
         base: None,
@@ -619,6 +645,7 @@ pub fn parse(
             Parsed::Playbook(Some(p)) => workspace.playbooks.push(p),
             Parsed::Policy(Some(p)) => workspace.policies.push(p),
             Parsed::Waiver(Some(w)) => workspace.waivers.push(w),
+            Parsed::Debt(Some(d)) => workspace.debts.push(d),
             Parsed::FeatureSignoff(Some(s)) => {
                 let dir = s
                     .file
@@ -699,7 +726,7 @@ pub fn indirect_entry(entry: &SnapshotEntry) -> Diagnostic {
                 "`{}` is a submodule under a governed path; its content is not checked",
                 entry.path
             ),
-            "move the files into this repository: features, sign-offs, waivers, policies and playbooks must be part of the change that is judged",
+            "move the files into this repository: features, sign-offs, waivers, debt, policies and playbooks must be part of the change that is judged",
         ),
     };
     let file = SourceFile::new(entry.path.clone(), shown);

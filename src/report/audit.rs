@@ -177,7 +177,28 @@ fn describe(event: &Event) -> String {
             text(&event.policy_version)
         ),
         Kind::Config => format!("{} {}", code_span(&event.path), event.action.as_str()),
-        Kind::Debt => format!("debt {} ({})", event.action.as_str(), text(&event.decision)),
+        Kind::Debt => match &event.debt {
+            Some(debt) => {
+                let due = match &debt.previous_due {
+                    Some(before) => format!("due {before} → {}", debt.due),
+                    None => format!("due {}", debt.due),
+                };
+                let resolved = debt
+                    .resolved
+                    .as_ref()
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "debt {} ({}{resolved}; {}, {due}, owner {}): {}",
+                    event.action.as_str(),
+                    text(&event.decision),
+                    debt.severity.as_str(),
+                    markdown_text(&debt.owner),
+                    markdown_text(&debt.title)
+                )
+            }
+            None => format!("debt {} ({})", event.action.as_str(), text(&event.decision)),
+        },
     }
 }
 

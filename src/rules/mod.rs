@@ -27,6 +27,10 @@ macro_rules! declare_check {
 
 mod author_not_member;
 mod conditional_without_conditions;
+mod debt_blocks_advance;
+mod debt_invalid;
+mod debt_overdue;
+mod debt_past_grace;
 mod duplicate_id;
 mod duplicate_rule_code;
 mod escapes_repository;
@@ -67,6 +71,10 @@ mod waiver_wrong_approver;
 pub mod codes {
     pub use super::author_not_member::AUTHOR_NOT_MEMBER;
     pub use super::conditional_without_conditions::CONDITIONAL_WITHOUT_CONDITIONS;
+    pub use super::debt_blocks_advance::DEBT_BLOCKS_ADVANCE;
+    pub use super::debt_invalid::DEBT_INVALID;
+    pub use super::debt_overdue::DEBT_OVERDUE;
+    pub use super::debt_past_grace::DEBT_PAST_GRACE;
     pub use super::duplicate_id::DUPLICATE_ID;
     pub use super::duplicate_rule_code::DUPLICATE_RULE_CODE;
     pub use super::escapes_repository::ESCAPES_REPOSITORY;
@@ -145,6 +153,10 @@ pub const BUILTIN: &[&Check] = &[
     &manifest_key_typo::MANIFEST_KEY_TYPO_CHECK,
     &policy_change_preview::POLICY_CHANGE_PREVIEW_CHECK,
     &risk_tier_below_computed::RISK_TIER_BELOW_COMPUTED_CHECK,
+    &debt_overdue::DEBT_OVERDUE_CHECK,
+    &debt_past_grace::DEBT_PAST_GRACE_CHECK,
+    &debt_blocks_advance::DEBT_BLOCKS_ADVANCE_CHECK,
+    &debt_invalid::DEBT_INVALID_CHECK,
 ];
 
 /// The built-in check with this code, if any.

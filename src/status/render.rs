@@ -15,7 +15,8 @@ use crate::report::{escape_controls, markdown_text};
 
 /// The board as a JSON document (DESIGN §5: `features[]` with `id`,
 /// `stage`, `risk_score`, `blocked`, `gates[]` of `{rule, role, state}`,
-/// `waivers[]` of `{rule, expires, days_left}`, `debt`, `spike`,
+/// `waivers[]` of `{rule, expires, days_left}`, `debt[]` of `{name, path,
+/// title, owner, due, severity, overdue_days, resolved}`, `spike`,
 /// `next_action`; `totals` by stage), plus the fields documented on
 /// [`Board`] and [`FeatureStatus`].
 pub fn json(board: &Board) -> String {
@@ -106,6 +107,37 @@ fn waiver_words(w: &super::WaiverStatus) -> String {
         (None, days) if days < 0 => format!("{} expired {}", w.rule, w.expires),
         (None, days) => format!("{} until {} ({days} days)", w.rule, w.expires),
     }
+}
+
+/// One debt file in words: its severity and how late it is, or when it
+/// was resolved.
+fn debt_words(d: &super::DebtStatus) -> String {
+    match (&d.resolved, d.overdue_days) {
+        (Some(resolved), _) => format!("{} resolved {resolved}: {}", d.name, d.title),
+        (None, 0) => format!(
+            "{} {} due {} ({}): {}",
+            d.name,
+            d.severity.as_str(),
+            d.due,
+            d.owner,
+            d.title
+        ),
+        (None, days) => format!(
+            "{} {} {days} day{} overdue, due {} ({}): {}",
+            d.name,
+            d.severity.as_str(),
+            if days == 1 { "" } else { "s" },
+            d.due,
+            d.owner,
+            d.title
+        ),
+    }
+}
+
+/// Whether any feature on the board has debt: only then do the Markdown
+/// and HTML boards have a debt column.
+fn has_debt(board: &Board) -> bool {
+    board.features.iter().any(|f| !f.debt.is_empty())
 }
 
 /// Cuts `text` to `width` terminal columns, ending in `…` when cut.
@@ -210,6 +242,15 @@ pub fn table(board: &Board, color: bool, width: usize) -> String {
                 fit(&one_line(&waivers_short(feature)), 20),
             );
             let _ = writeln!(out, "{}", line.trim_end());
+            for debt in feature.debt.iter().filter(|d| d.resolved.is_none()) {
+                let words = fit(&one_line(&format!("debt {}", debt_words(debt))), width - 4);
+                let words = if debt.overdue_days > 0 {
+                    paint("33", words)
+                } else {
+                    words
+                };
+                let _ = writeln!(out, "  {} {words}", paint("2", "!".to_string()));
+            }
             // The next action gets a line of its own: it is the sentence
             // people act on, and it should not be cut to a column.
             let action = fit(&one_line(&feature.next_action), width - 4);
@@ -276,9 +317,17 @@ pub fn markdown(board: &Board) -> String {
         plural(board.features.len(), "feature", "features"),
         blocked_count(board)
     );
+    let with_debt = has_debt(board);
     if !board.features.is_empty() {
-        out.push_str("| Feature | Stage | Risk | Gates | Findings | Waivers | Next action |\n");
-        out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+        if with_debt {
+            out.push_str(
+                "| Feature | Stage | Risk | Gates | Findings | Waivers | Debt | Next action |\n",
+            );
+            out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        } else {
+            out.push_str("| Feature | Stage | Risk | Gates | Findings | Waivers | Next action |\n");
+            out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+        }
         for feature in &board.features {
             let gates: Vec<String> = feature
                 .gates
@@ -318,9 +367,16 @@ pub fn markdown(board: &Board) -> String {
                     items.join("<br>")
                 }
             };
+            let debt = if with_debt {
+                let items: Vec<String> =
+                    feature.debt.iter().map(|d| cell(&debt_words(d))).collect();
+                format!(" {} |", or_dash(items))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {id} | {} | {} | {} | {} | {} | {} |",
+                "| {id} | {} | {} | {} | {} | {} |{debt} {} |",
                 cell(&feature.stage),
                 cell(&risk_words(feature, "-")),
                 or_dash(gates),
@@ -465,9 +521,12 @@ pub fn html(board: &Board) -> String {
     if board.features.is_empty() {
         out.push_str("<p>No features yet.</p>\n");
     } else {
-        out.push_str(
-            "<table>\n<thead><tr><th>Feature</th><th>Stage</th><th>Risk</th><th>Gates</th><th>Findings</th><th>Waivers</th><th>Next action</th></tr></thead>\n<tbody>\n",
-        );
+        let with_debt = has_debt(board);
+        out.push_str(if with_debt {
+            "<table>\n<thead><tr><th>Feature</th><th>Stage</th><th>Risk</th><th>Gates</th><th>Findings</th><th>Waivers</th><th>Debt</th><th>Next action</th></tr></thead>\n<tbody>\n"
+        } else {
+            "<table>\n<thead><tr><th>Feature</th><th>Stage</th><th>Risk</th><th>Gates</th><th>Findings</th><th>Waivers</th><th>Next action</th></tr></thead>\n<tbody>\n"
+        });
         for feature in &board.features {
             let gates: String = feature
                 .gates
@@ -509,6 +568,18 @@ pub fn html(board: &Board) -> String {
                     .map(|w| html_text(&waiver_words(w)))
                     .collect(),
             );
+            let debt = if with_debt {
+                let items = list(
+                    feature
+                        .debt
+                        .iter()
+                        .map(|d| html_text(&debt_words(d)))
+                        .collect(),
+                );
+                format!("<td>{items}</td>")
+            } else {
+                String::new()
+            };
             let blocked = if feature.blocked {
                 " <span class=\"badge blocked-badge\">blocked</span>"
             } else {
@@ -521,7 +592,7 @@ pub fn html(board: &Board) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "<tr{}><td><span class=\"id\">{}</span>{blocked}{title}</td><td>{}</td><td>{}</td><td>{}</td><td>{findings}</td><td>{waivers}</td><td>{}</td></tr>",
+                "<tr{}><td><span class=\"id\">{}</span>{blocked}{title}</td><td>{}</td><td>{}</td><td>{}</td><td>{findings}</td><td>{waivers}</td>{debt}<td>{}</td></tr>",
                 if feature.blocked {
                     " class=\"blocked\""
                 } else {

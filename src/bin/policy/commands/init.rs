@@ -3,7 +3,8 @@
 //! It writes `policy.toml` (the default taxonomy spelled out), the default
 //! policy pack, a red-team playbook whose `applies_when` is the pack's
 //! RT001 condition (so the playbook and the rule ask for the same exercise
-//! at the same stages), a commented waiver example outside the waiver glob,
+//! at the same stages), commented waiver and safety debt examples outside
+//! their globs,
 //! the JSON Schemas and a commented allowed-signers file. The example
 //! feature is written only into an empty repository: no `policy.toml` yet,
 //! no feature manifests, and none in its git history, so an example deleted
@@ -35,6 +36,7 @@ features  = ["features/**/feature.toml"]
 playbooks = ["playbooks/**/*.md"]
 policies  = ["policies/*.toml"]
 waivers   = ["waivers/**/*.toml"]
+debt      = ["debt/*.toml"]
 
 # Who may sign for each role. Replace the example addresses.
 [roles.safety-researcher]
@@ -61,6 +63,9 @@ systemic_amplification = 0.4
 medium = 2.0
 high = 3.0
 critical = 4.0
+
+[debt]
+grace_days = 30   # open debt this many days past `due` is a warning; later, an error
 "#;
 
 const EXAMPLE_FEATURE: &str = r#"id = "example-feature"
@@ -142,6 +147,29 @@ const WAIVER_EXAMPLE: &str = r#"# An example waiver, not in force: `policy lint`
 # tracking = "SAFE-123"          # optional: the ticket that tracks the fix
 "#;
 
+/// Where the example debt goes: outside `debt/*.toml`, so it is never read
+/// as debt; copy it to a `.toml` name and uncomment it.
+pub const DEBT_EXAMPLE_PATH: &str = "debt/example.toml.example";
+
+/// The example safety debt: every field, all commented out.
+const DEBT_EXAMPLE: &str = r#"# An example of safety debt, not in force: `policy lint` reads `debt/*.toml`
+# only. Debt is a known safety gap of a feature with an owner and a due date.
+# Open debt past `due` is a warning, and an error once it is more than
+# `[debt] grace_days` (policy.toml, default 30) late; a feature with overdue
+# critical debt cannot move to a later stage. `policy status` lists it and
+# `policy audit` reports when it is added, resolved or rescheduled.
+#
+# Copy this file to `debt/<feature>-<gap>.toml` and uncomment it.
+#
+# feature = "example-feature"    # the id of the feature the gap belongs to
+# title = "Toxicity classifier not yet calibrated for PDF uploads"
+# owner = "pm@example.com"       # who closes it: an email address
+# due = 2027-03-31               # the day it is due
+# severity = "high"              # low | medium | high | critical
+# resolved = 2027-03-15          # once closed: the day it was (not after today)
+# tracking = "SAFE-124"          # optional: the ticket that tracks the fix
+"#;
+
 /// The red-team playbook's body: the sections its front matter requires,
 /// with what goes in each.
 const RED_TEAM_BODY: &str = r#"# Red-team exercise
@@ -193,6 +221,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         toml(format!("policies/{name}"), Kind::Policy, text);
     }
     toml(WAIVER_EXAMPLE_PATH.into(), Kind::Waiver, WAIVER_EXAMPLE);
+    toml(DEBT_EXAMPLE_PATH.into(), Kind::Debt, DEBT_EXAMPLE);
     files.push((RED_TEAM_PATH.into(), red_team_playbook()?));
     for kind in Kind::ALL {
         files.push((format!("{SCHEMA_DIR}/{}", kind.file_name()), kind.render()));
