@@ -299,7 +299,6 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         let authors =
             content_author_of_signed_content(&mut past, head, &workspace, &settings.prefix);
         workspace.history.content_authors.extend(authors);
-        workspace.history.debt_created = debt_created(&git, head, &workspace, &settings.prefix);
     }
     Ok(Change {
         repo_root,
@@ -307,73 +306,6 @@ fn load_tree(request: &Request, located: Located) -> Result<Change, ChangeError>
         settings,
         diagnostics,
     })
-}
-
-/// When the resolved debt files of `workspace` were created, from one walk
-/// of the history of `from` over the debt directories (see
-/// [`History::debt_created`]). Nothing is walked when no debt is resolved.
-/// A path whose history reaches a shallow clone's cut is left out: its
-/// creation may be older than what the clone shows.
-fn debt_created(
-    git: &Git,
-    from: Revision,
-    workspace: &Workspace,
-    prefix: &str,
-) -> BTreeMap<String, (jiff::civil::Date, String)> {
-    let wanted: BTreeSet<&str> = workspace
-        .debts
-        .iter()
-        .filter(|d| d.resolved.is_some())
-        .map(|d| d.file.path.as_str())
-        .collect();
-    let mut created = BTreeMap::new();
-    if wanted.is_empty() {
-        return created;
-    }
-    let bases: Vec<String> = workspace::glob_bases(&workspace.config.paths.debt)
-        .into_iter()
-        .map(|b| format!("{prefix}{b}"))
-        .collect();
-    let Ok(introductions) =
-        git.introductions(from, None, &bases, &same_kind(&workspace.config, prefix))
-    else {
-        return created;
-    };
-    let mut oldest: BTreeMap<&str, Option<(i64, String, BlobId)>> = BTreeMap::new();
-    for introduction in &introductions {
-        let Some(path) = wanted.get(introduction.path.as_str()) else {
-            continue;
-        };
-        let entry =
-            oldest
-                .entry(path)
-                .or_insert(Some((i64::MAX, String::new(), introduction.blob)));
-        match (&introduction.commit, entry.as_ref()) {
-            (None, _) => *entry = None,
-            (Some(commit), Some((time, _, _))) if commit.time < *time => {
-                *entry = Some((commit.time, commit.commit.clone(), introduction.blob));
-            }
-            _ => {}
-        }
-    }
-    for (path, found) in oldest {
-        let Some((time, commit, blob)) = found else {
-            continue;
-        };
-        // Debt written down already resolved is a record of the past: only
-        // debt first recorded open cannot have been resolved before that.
-        let first_open = git
-            .read_object(blob)
-            .ok()
-            .and_then(|bytes| decode(path, bytes).ok())
-            .and_then(|file| parse_debt(&file).0)
-            .is_some_and(|debt| debt.resolved.is_none());
-        if first_open && let Ok(timestamp) = jiff::Timestamp::from_second(time) {
-            let day = timestamp.to_zoned(jiff::tz::TimeZone::UTC).date();
-            created.insert(path.to_string(), (day, commit));
-        }
-    }
-    created
 }
 
 /// In a sparse checkout, governed files outside the cone are missing from
@@ -1543,9 +1475,6 @@ fn finish(
         history.signed_content = signed_content(&mut past, &stale);
     }
     workspace.history = history;
-    if let Some(from) = sides.head.or(sides.judge) {
-        workspace.history.debt_created = debt_created(git, from, &workspace, &settings.prefix);
-    }
     Ok(Change {
         repo_root,
         workspace,
@@ -2089,13 +2018,12 @@ fn signed_content(
 }
 
 /// What a governed file is, for following moves: a move keeps it the same
-/// kind of file (a sign-off for the same role, a waiver, a manifest, debt).
+/// kind of file (a sign-off for the same role, a waiver, a manifest).
 #[derive(PartialEq, Eq)]
 enum FileKind {
     Manifest,
     Signoff(String),
     Waiver,
-    Debt,
     Other,
 }
 
@@ -2104,7 +2032,6 @@ enum FileKind {
 fn same_kind(config: &Config, prefix: &str) -> impl Fn(&str, &str) -> bool + use<> {
     let features = workspace::globset(&config.paths.features);
     let waivers = workspace::globset(&config.paths.waivers);
-    let debts = workspace::globset(&config.paths.debt);
     let prefix = prefix.to_string();
     move |old: &str, new: &str| {
         let kind = |path: &str| {
@@ -2117,8 +2044,6 @@ fn same_kind(config: &Config, prefix: &str) -> impl Fn(&str, &str) -> bool + use
                 FileKind::Signoff(name.to_string())
             } else if waivers.is_match(relative) {
                 FileKind::Waiver
-            } else if debts.is_match(relative) {
-                FileKind::Debt
             } else {
                 FileKind::Other
             }

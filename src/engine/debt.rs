@@ -74,24 +74,6 @@ pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
                 .feature(feature.clone()),
             );
         }
-        if let Some((resolved, span)) = &debt.resolved
-            && let Some((created, commit)) = workspace.history.debt_created.get(&debt.file.path)
-            && resolved < created
-        {
-            out.push(
-                Diagnostic::new(
-                    codes::DEBT_INVALID,
-                    Severity::Error,
-                    format!(
-                        "debt `{}` is marked resolved on {resolved}, before it was recorded on {created}",
-                        debt.name
-                    ),
-                )
-                .at(&debt.file, span.clone(), format!("before commit {commit} created the file"))
-                .help("debt records a gap that is open when it is written down: set `resolved` to the day the gap was closed, or delete the file if it never was debt")
-                .feature(feature.clone()),
-            );
-        }
         let Some(days) = debt.overdue_days(today) else {
             continue;
         };

@@ -136,13 +136,6 @@ pub struct History {
     /// For stale sign-offs: the manifest as it was when signed (found in
     /// history by the sign-off's digest), by sign-off path.
     pub signed_content: BTreeMap<String, Arc<crate::model::tree::Table>>,
-    /// When each committed debt file with a `resolved` date was first
-    /// recorded open: the committer day (UTC) of the oldest commit that
-    /// introduced content at its path, and that commit (`1a2b3c4d5e`), by
-    /// path. Left out when that first version was already resolved (a
-    /// record of the past), or when history cannot tell (not committed yet,
-    /// or beyond a shallow clone).
-    pub debt_created: BTreeMap<String, (jiff::civil::Date, String)>,
 }
 
 /// Why the author of content a sign-off approves cannot be determined.

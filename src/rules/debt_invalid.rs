@@ -1,17 +1,14 @@
 declare_check! {
     /// ## What it checks
     /// A safety debt file that cannot be true: it names a feature id that no manifest has
-    /// (with a did-you-mean), or its `resolved` date is after today, or before the day the
-    /// debt was recorded open (the day of the oldest commit that added the file, followed
-    /// across moves, when git history tells; debt written down already resolved is a record
-    /// of the past and is not checked so). Missing fields, a `severity` outside
-    /// `low | medium | high | critical`, an `owner` that is not an email address and dates that
-    /// are not dates are schema errors (PL004).
+    /// (with a did-you-mean), or its `resolved` date is after today. Missing fields, a
+    /// `severity` outside `low | medium | high | critical`, an `owner` that is not an email
+    /// address and dates that are not dates are schema errors (PL004).
     ///
     /// ## Why it matters
     /// Debt binds to a feature by id: debt naming a misspelt id blocks nothing and is reported
     /// on no feature. A resolution dated in the future closes the gap on paper before it is
-    /// closed; one dated before the debt was recorded backdates the record.
+    /// closed.
     ///
     /// ## Example
     /// ```toml
