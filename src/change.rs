@@ -1264,14 +1264,9 @@ fn finish(
                 // newest run of versions with the current digest), not only
                 // the last one to touch it: a comment added by someone else
                 // must not take over the authorship of a real edit.
-                let mut by_path: BTreeMap<&str, Vec<(BlobId, &str)>> = BTreeMap::new();
                 let mut by_blob: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
                 for introduction in &introductions {
                     if let Some(commit) = &introduction.commit {
-                        by_path
-                            .entry(introduction.path.as_str())
-                            .or_default()
-                            .push((introduction.blob, commit.email.as_str()));
                         by_blob
                             .entry(introduction.blob)
                             .or_default()
@@ -1295,30 +1290,59 @@ fn finish(
                             .collect(),
                     )
                 };
-                // The fields a file had at the base: at its path, or at a
-                // path it moved from (a file of the same name in a
-                // directory of the same name).
-                let base_fields = |path: &str| -> Option<BTreeMap<String, String>> {
-                    let tail = |p: &str| -> Option<String> {
-                        let (dir, file) = p.rsplit_once('/')?;
-                        let name = dir.rsplit('/').next().unwrap_or(dir);
-                        Some(format!("{name}/{file}"))
-                    };
-                    let own = tail(path);
-                    let at_path = trusted.as_ref().and_then(|t| t.blob(path));
-                    at_path
-                        .map(|blob| (path, blob))
-                        .into_iter()
-                        .chain(
-                            changes
-                                .iter()
-                                .filter(|c| {
-                                    c.new.is_none() && c.path != path && tail(&c.path) == own
-                                })
-                                .filter_map(|c| Some((c.path.as_str(), c.old?))),
-                        )
-                        .find_map(|(at, old)| fields(at, old))
+                // A file's name in its directory's name (`x/feature.toml`):
+                // a feature keeps it when its directory moves between teams.
+                let tail = |p: &str| -> Option<String> {
+                    let (dir, file) = p.rsplit_once('/')?;
+                    let name = dir.rsplit('/').next().unwrap_or(dir);
+                    Some(format!("{name}/{file}"))
                 };
+                // The id a version declares: a feature's `id`, a policy's
+                // `policy.id`.
+                let identity = |fields: &BTreeMap<String, String>| {
+                    fields
+                        .get("id")
+                        .or_else(|| fields.get("policy.id"))
+                        .cloned()
+                };
+                let extension = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_string());
+                // Whether `other` (holding `other_blob`), a path the head no
+                // longer has, is where the file now at `path` (declaring
+                // `id`) was before it moved: a file of the same name in a
+                // directory of the same name, or a file of the same kind
+                // declaring the same id. A move that also edits the file
+                // writes new content at the new path; who edited it at the
+                // old one wrote part of it too.
+                let earlier_path =
+                    |other: &str, other_blob: BlobId, path: &str, id: Option<&String>| {
+                        other != path
+                            && sides.checked.blob(other).is_none()
+                            && (tail(other) == tail(path)
+                                || id.is_some_and(|id| {
+                                    extension(other) == extension(path)
+                                        && fields(other, other_blob)
+                                            .and_then(|f| identity(&f))
+                                            .as_ref()
+                                            == Some(id)
+                                }))
+                    };
+                // The fields a file had at the base: at its path, or at a
+                // path it moved from.
+                let base_fields =
+                    |path: &str, id: Option<&String>| -> Option<BTreeMap<String, String>> {
+                        let at_path = trusted.as_ref().and_then(|t| t.blob(path));
+                        at_path
+                            .map(|blob| (path, blob))
+                            .into_iter()
+                            .chain(
+                                changes
+                                    .iter()
+                                    .filter(|c| c.new.is_none())
+                                    .filter_map(|c| Some((c.path.as_str(), c.old?)))
+                                    .filter(|(at, old)| earlier_path(at, *old, path, id)),
+                            )
+                            .find_map(|(at, old)| fields(at, old))
+                    };
                 history.content_authors = content_authors(
                     git,
                     &workspace,
@@ -1334,10 +1358,25 @@ fn finish(
                             .flatten()
                             .map(|e| e.to_string())
                             .collect();
-                        // The versions the change writes at this path,
-                        // newest first.
-                        let versions: &[(BlobId, &str)] =
-                            by_path.get(path).map_or(&[], Vec::as_slice);
+                        // The versions the change writes at this path or
+                        // at a path it moved from, newest first.
+                        let id = blob
+                            .and_then(|b| fields(path, b))
+                            .and_then(|f| identity(&f));
+                        let versions: Vec<(BlobId, &str)> = introductions
+                            .iter()
+                            .filter_map(|introduction| {
+                                let commit = introduction.commit.as_ref()?;
+                                (introduction.path == path
+                                    || earlier_path(
+                                        &introduction.path,
+                                        introduction.blob,
+                                        path,
+                                        id.as_ref(),
+                                    ))
+                                .then_some((introduction.blob, commit.email.as_str()))
+                            })
+                            .collect();
                         let Some(current) = blob.and_then(|b| meaning(path, b)) else {
                             // No meaning to compare (a playbook): whoever
                             // wrote any version of it in the change wrote
@@ -1347,7 +1386,7 @@ fn finish(
                             return all;
                         };
                         let mut author = None;
-                        for (version, email) in versions {
+                        for (version, email) in &versions {
                             if meaning(path, *version).as_ref() != Some(&current) {
                                 break;
                             }
@@ -1366,7 +1405,7 @@ fn finish(
                             .iter()
                             .map(|(version, _)| fields(path, *version))
                             .collect();
-                        let before = base_fields(path);
+                        let before = base_fields(path, id.as_ref());
                         let mut names: BTreeSet<&String> = now.keys().collect();
                         for version in written.iter().flatten().chain(&before) {
                             names.extend(version.keys());

@@ -2573,3 +2573,88 @@ fn an_earlier_edit_by_someone_else_does_not_launder_a_deletion() {
         "{lint:#?}"
     );
 }
+
+/// Ana lowers `x`'s risk tier in a pull request; pm then moves the
+/// feature's directory and clears it in one commit (a move with an edit is
+/// new content at the new path). Her go is still self-approval: the move
+/// does not make pm the only author of what she wrote.
+#[test]
+fn a_move_with_an_edit_by_someone_else_does_not_launder_an_edit() {
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(PM, &["mv", "features/x", "features/team2/x"]);
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(PM, "pm moves x to team2 and clears it");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")
+                && d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+
+    // Control: ana wrote `x` on main long ago; pm lowers the tier in the
+    // pull request and dev moves and clears it: ana's go counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "pm lowers the tier");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(DEV, &["mv", "features/x", "features/team2/x"]);
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(DEV, "dev moves x to team2 and clears it");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// The chair weakens the launch gate; dev then renames its file and
+/// retitles it in one commit. The chair's go is still approval of their
+/// own edit: a rename with an edit does not drop who edited before it.
+#[test]
+fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_edit() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let weakened = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace("when = \"feature.stage == 'launched'\"", "when = \"false\"");
+    repo.write("policies/launch-gate.toml", &weakened);
+    repo.commit(CHAIR, "chair turns LG002 off");
+    repo.remove("policies/launch-gate.toml");
+    repo.write(
+        "policies/gate.toml",
+        &weakened.replace("title = \"Launch gate\"", "title = \"The launch gate\""),
+    );
+    repo.commit(DEV, "dev renames and retitles the gate");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
