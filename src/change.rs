@@ -1297,13 +1297,24 @@ fn finish(
                     let name = dir.rsplit('/').next().unwrap_or(dir);
                     Some(format!("{name}/{file}"))
                 };
-                // The id a version declares: a feature's `id`, a policy's
-                // `policy.id`.
+                // The id in a version's fields: a feature's `id`, a
+                // policy's `policy.id`.
                 let identity = |fields: &BTreeMap<String, String>| {
                     fields
                         .get("id")
                         .or_else(|| fields.get("policy.id"))
                         .cloned()
+                };
+                // The id a version declares, a playbook's in its front
+                // matter.
+                let declared_id = |path: &str, blob: BlobId| -> Option<String> {
+                    match fields(path, blob) {
+                        Some(fields) => identity(&fields),
+                        None => {
+                            let file = decode(path, git.read_object(blob).ok()?).ok()?;
+                            crate::model::playbook::parse(&file).0.map(|p| p.id)
+                        }
+                    }
                 };
                 let extension = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_string());
                 // Whether `other` (holding `other_blob`), a path the head no
@@ -1320,10 +1331,7 @@ fn finish(
                             && (tail(other) == tail(path)
                                 || id.is_some_and(|id| {
                                     extension(other) == extension(path)
-                                        && fields(other, other_blob)
-                                            .and_then(|f| identity(&f))
-                                            .as_ref()
-                                            == Some(id)
+                                        && declared_id(other, other_blob).as_ref() == Some(id)
                                 }))
                     };
                 // The fields a file had at the base: at its path, or at a
@@ -1360,9 +1368,7 @@ fn finish(
                             .collect();
                         // The versions the change writes at this path or
                         // at a path it moved from, newest first.
-                        let id = blob
-                            .and_then(|b| fields(path, b))
-                            .and_then(|f| identity(&f));
+                        let id = blob.and_then(|b| declared_id(path, b));
                         let versions: Vec<(BlobId, &str)> = introductions
                             .iter()
                             .filter_map(|introduction| {

@@ -2633,8 +2633,9 @@ fn a_move_with_an_edit_by_someone_else_does_not_launder_an_edit() {
 /// The chair weakens the launch gate; dev then renames its file and
 /// retitles it in one commit. The chair's go is still approval of their
 /// own edit: a rename with an edit does not drop who edited before it.
+/// The same for a playbook.
 #[test]
-fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_edit() {
+fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_or_playbook_edit() {
     let repo = Repo::new();
     repo.branch("pr");
     let weakened = POLICY
@@ -2655,6 +2656,48 @@ fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_edit() {
         lint.errors("PL027")
             .iter()
             .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+
+    // The same for a playbook an owner narrows and dev moves to another
+    // directory under another name, with a blank line added.
+    let repo = Repo::new();
+    let owned = PLAYBOOK.replace(
+        "required_sections",
+        "owners = [\"safety-researcher\"]\nrequired_sections",
+    );
+    repo.write("playbooks/red-team.md", &owned);
+    repo.commit(PM, "red-team playbook with owners");
+    repo.branch("pr");
+    let narrowed = owned
+        .replace("version = 1", "version = 2")
+        .replace("Everything.", "Only the upload path.");
+    repo.write("playbooks/red-team.md", &narrowed);
+    repo.commit(ANA, "ana narrows the red-team scope");
+    repo.remove("playbooks/red-team.md");
+    repo.write("playbooks/security/rt.md", &format!("{narrowed}\n"));
+    repo.commit(DEV, "dev moves the playbook and adds a blank line");
+    let (code, _, stderr) = repo.policy_as(
+        ANA,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(ANA, "ana approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("playbook `red-team`")
+                && d.message.contains("who wrote this change")),
         "{lint:#?}"
     );
 }
