@@ -1336,21 +1336,25 @@ fn finish(
                     };
                 // The fields a file had at the base: at its path, or at a
                 // path it moved from.
-                let base_fields =
-                    |path: &str, id: Option<&String>| -> Option<BTreeMap<String, String>> {
-                        let at_path = trusted.as_ref().and_then(|t| t.blob(path));
-                        at_path
-                            .map(|blob| (path, blob))
-                            .into_iter()
-                            .chain(
-                                changes
-                                    .iter()
-                                    .filter(|c| c.new.is_none())
-                                    .filter_map(|c| Some((c.path.as_str(), c.old?)))
-                                    .filter(|(at, old)| earlier_path(at, *old, path, id)),
-                            )
-                            .find_map(|(at, old)| fields(at, old))
-                    };
+                let base_fields = |path: &str,
+                                   id: Option<&String>,
+                                   lineage: &BTreeSet<&str>|
+                 -> Option<BTreeMap<String, String>> {
+                    let at_path = trusted.as_ref().and_then(|t| t.blob(path));
+                    at_path
+                        .map(|blob| (path, blob))
+                        .into_iter()
+                        .chain(
+                            changes
+                                .iter()
+                                .filter(|c| c.new.is_none())
+                                .filter_map(|c| Some((c.path.as_str(), c.old?)))
+                                .filter(|(at, old)| {
+                                    lineage.contains(at) || earlier_path(at, *old, path, id)
+                                }),
+                        )
+                        .find_map(|(at, old)| fields(at, old))
+                };
                 history.content_authors = content_authors(
                     git,
                     &workspace,
@@ -1369,11 +1373,28 @@ fn finish(
                         // The versions the change writes at this path or
                         // at a path it moved from, newest first.
                         let id = blob.and_then(|b| declared_id(path, b));
+                        // The paths it had before, followed back through
+                        // moves with an edit (an id and a directory
+                        // renamed along with it).
+                        let mut lineage: BTreeSet<&str> = BTreeSet::from([path]);
+                        loop {
+                            let known = lineage.len();
+                            for introduction in &introductions {
+                                if let Some(from) = &introduction.moved_from
+                                    && lineage.contains(introduction.path.as_str())
+                                {
+                                    lineage.insert(from.as_str());
+                                }
+                            }
+                            if lineage.len() == known {
+                                break;
+                            }
+                        }
                         let versions: Vec<(BlobId, &str)> = introductions
                             .iter()
                             .filter_map(|introduction| {
                                 let commit = introduction.commit.as_ref()?;
-                                (introduction.path == path
+                                (lineage.contains(introduction.path.as_str())
                                     || earlier_path(
                                         &introduction.path,
                                         introduction.blob,
@@ -1411,7 +1432,7 @@ fn finish(
                             .iter()
                             .map(|(version, _)| fields(path, *version))
                             .collect();
-                        let before = base_fields(path, id.as_ref());
+                        let before = base_fields(path, id.as_ref(), &lineage);
                         let mut names: BTreeSet<&String> = now.keys().collect();
                         for version in written.iter().flatten().chain(&before) {
                             names.extend(version.keys());

@@ -2701,3 +2701,56 @@ fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_or_playbook_e
         "{lint:#?}"
     );
 }
+
+/// Ana lowers `x`'s risk tier in a pull request; pm then renames the
+/// feature to `y` (its id and its directory) in one commit and clears it.
+/// The rename is a move with an edit: ana's go on `y` is still approval of
+/// her own edit.
+#[test]
+fn renaming_a_feature_does_not_launder_an_edit() {
+    let rename = |repo: &Repo, email: &str| {
+        repo.git_ok_as(email, &["mv", "features/x", "features/y"]);
+        let text = repo.read("features/y/feature.toml");
+        repo.write(
+            "features/y/feature.toml",
+            &text
+                .replace("id = \"x\"", "id = \"y\"")
+                .replace("stage = \"review\"", "stage = \"cleared\""),
+        );
+        repo.commit(email, "rename x to y and clear it");
+    };
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    rename(&repo, PM);
+    for (role, email) in PANEL {
+        repo.sign("y", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")
+                && d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+
+    // Control: ana wrote `x` on main; pm lowers the tier in the pull
+    // request and dev renames it: ana's go on `y` counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "pm lowers the tier");
+    rename(&repo, DEV);
+    for (role, email) in PANEL {
+        repo.sign("y", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}

@@ -213,6 +213,12 @@ pub struct Introduction {
     /// `None` when the commit is a shallow clone's cut: its parents are
     /// missing, so whether it introduced the content is unknown.
     pub commit: Option<CommitInfo>,
+    /// The path this content replaced, when the commit moved a file and
+    /// edited it: the path is new in the commit's first parent, and the
+    /// commit deleted exactly one path of the same kind that no other new
+    /// path of that kind could have come from (an edit that also renames a
+    /// feature's id and directory). `None` otherwise.
+    pub moved_from: Option<String>,
 }
 
 fn commit_info(repo: &Repository, commit: &git2::Commit<'_>) -> CommitInfo {
@@ -740,7 +746,11 @@ impl Git {
             let parents: Vec<Oid> = commit.parent_ids().collect();
             let mut introduced: Option<BTreeMap<String, Oid>> = None;
             let sides = parent_trees(&repo, &parents)?;
-            for parent_tree in sides {
+            // On the first parent's side: the paths the commit deletes
+            // (with their objects) and the paths it creates.
+            let mut deleted: Vec<(String, Oid)> = Vec::new();
+            let mut created: BTreeMap<String, Oid> = BTreeMap::new();
+            for (index, parent_tree) in sides.into_iter().enumerate() {
                 let mut added: BTreeMap<String, Oid> = BTreeMap::new();
                 let mut removed: std::collections::HashMap<Oid, Vec<String>> = Default::default();
                 tree::diff_with(
@@ -751,6 +761,15 @@ impl Git {
                     "",
                     &enter,
                     &mut |path, old, new| {
+                        if index == 0 && in_bases(&path) {
+                            match (old, new) {
+                                (Some((id, _)), None) => deleted.push((path.clone(), id)),
+                                (None, Some((id, _))) => {
+                                    created.insert(path.clone(), id);
+                                }
+                                _ => {}
+                            }
+                        }
                         if let Some((id, _)) = old {
                             removed.entry(id).or_default().push(path.clone());
                         }
@@ -770,6 +789,15 @@ impl Git {
                         .get(id)
                         .is_some_and(|olds| olds.iter().any(|old| same_kind(old, path)))
                 });
+                if index == 0 {
+                    // A path whose content moved unchanged is accounted
+                    // for: no edited file came from it.
+                    deleted.retain(|(old, id)| {
+                        !created
+                            .iter()
+                            .any(|(new, arrived)| arrived == id && same_kind(old, new))
+                    });
+                }
                 introduced = Some(match introduced {
                     None => added,
                     Some(mut earlier) => {
@@ -786,12 +814,29 @@ impl Git {
                 continue;
             }
             let info = (!shallow.contains(&commit.id())).then(|| commit_info(&repo, &commit));
+            // A new path paired one to one with a deleted path of the same
+            // kind: a move with an edit.
+            let moved_from = |path: &str| -> Option<String> {
+                if !created.contains_key(path) {
+                    return None;
+                }
+                let mut olds = deleted.iter().filter(|(old, _)| same_kind(old, path));
+                let (old, _) = olds.next()?;
+                let alone = olds.next().is_none()
+                    && introduced
+                        .keys()
+                        .filter(|new| created.contains_key(*new) && same_kind(old, new))
+                        .count()
+                        == 1;
+                alone.then(|| old.clone())
+            };
             let batch = introduced
-                .into_iter()
+                .iter()
                 .map(|(path, id)| Introduction {
-                    path,
-                    blob: BlobId(id),
+                    path: path.clone(),
+                    blob: BlobId(*id),
                     commit: info.clone(),
+                    moved_from: moved_from(path),
                 })
                 .collect();
             if !visit(batch) {
