@@ -1265,12 +1265,27 @@ fn finish(
                 // the last one to touch it: a comment added by someone else
                 // must not take over the authorship of a real edit.
                 let mut by_blob: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
-                for introduction in &introductions {
+                // Introductions (their indices, newest first) by path; those
+                // at paths the head no longer has; the moves with an edit.
+                let mut at_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                let mut gone: Vec<usize> = Vec::new();
+                let mut moves: Vec<(&str, &str)> = Vec::new();
+                for (index, introduction) in introductions.iter().enumerate() {
                     if let Some(commit) = &introduction.commit {
                         by_blob
                             .entry(introduction.blob)
                             .or_default()
                             .push(commit.email.as_str());
+                        at_path
+                            .entry(introduction.path.as_str())
+                            .or_default()
+                            .push(index);
+                        if sides.checked.blob(&introduction.path).is_none() {
+                            gone.push(index);
+                        }
+                    }
+                    if let Some(from) = &introduction.moved_from {
+                        moves.push((introduction.path.as_str(), from.as_str()));
                     }
                 }
                 let excludes = &config.digest_excludes;
@@ -1379,29 +1394,38 @@ fn finish(
                         let mut lineage: BTreeSet<&str> = BTreeSet::from([path]);
                         loop {
                             let known = lineage.len();
-                            for introduction in &introductions {
-                                if let Some(from) = &introduction.moved_from
-                                    && lineage.contains(introduction.path.as_str())
-                                {
-                                    lineage.insert(from.as_str());
+                            for (to, from) in &moves {
+                                if lineage.contains(to) {
+                                    lineage.insert(from);
                                 }
                             }
                             if lineage.len() == known {
                                 break;
                             }
                         }
-                        let versions: Vec<(BlobId, &str)> = introductions
+                        let mut indices: Vec<usize> = lineage
                             .iter()
-                            .filter_map(|introduction| {
+                            .filter_map(|p| at_path.get(p))
+                            .flatten()
+                            .copied()
+                            .chain(gone.iter().copied().filter(|index| {
+                                let introduction = &introductions[*index];
+                                earlier_path(
+                                    &introduction.path,
+                                    introduction.blob,
+                                    path,
+                                    id.as_ref(),
+                                )
+                            }))
+                            .collect();
+                        indices.sort_unstable();
+                        indices.dedup();
+                        let versions: Vec<(BlobId, &str)> = indices
+                            .into_iter()
+                            .filter_map(|index| {
+                                let introduction = &introductions[index];
                                 let commit = introduction.commit.as_ref()?;
-                                (lineage.contains(introduction.path.as_str())
-                                    || earlier_path(
-                                        &introduction.path,
-                                        introduction.blob,
-                                        path,
-                                        id.as_ref(),
-                                    ))
-                                .then_some((introduction.blob, commit.email.as_str()))
+                                Some((introduction.blob, commit.email.as_str()))
                             })
                             .collect();
                         let Some(current) = blob.and_then(|b| meaning(path, b)) else {
