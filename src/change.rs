@@ -1655,10 +1655,12 @@ fn content_authors(
     // Subjects whose content came from history outside the change.
     let mut outside: BTreeSet<String> = BTreeSet::new();
     let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
-    // Manifests whose meaning is the base's: their author is whoever gave
-    // the base version that meaning, looked up past commits that changed
-    // only what does not count (a panel member moving `stage` after their
-    // go is not the author of the feature). Path → the meaning's digest.
+    // Manifests whose meaning is the base's, or that the change does not
+    // write: their author is whoever gave that version its meaning, looked
+    // up past commits that changed only what does not count (a panel
+    // member moving `stage` after their go is not the author of the
+    // feature, nor does moving it launder who wrote it). Path → the
+    // meaning's digest.
     let mut by_meaning: BTreeMap<String, String> = BTreeMap::new();
     // A manifest whose signed content the change does not alter (only
     // excluded fields like `stage` moved) was written by whoever wrote it
@@ -1702,6 +1704,12 @@ fn content_authors(
             outside.insert(path);
         } else if authors.is_empty() {
             if let Some(blob) = blob {
+                // A manifest the change did not write was written by whoever
+                // gave it its meaning, as in tree mode: not by a later
+                // commit that only moved `stage` or reformatted it.
+                if by_path.contains_key(path.as_str()) {
+                    by_meaning.insert(path.clone(), String::new());
+                }
                 look_up.insert(path, blob);
             }
         } else {

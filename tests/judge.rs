@@ -2782,3 +2782,55 @@ fn tree_mode_a_later_commit_by_someone_else_does_not_launder_an_edit() {
         "{lint:#?}"
     );
 }
+
+/// On main, ana lowers `x`'s tier and pm then clears it (a stage change
+/// only); a pull request brings the panel's sign-offs, ana's among them.
+/// She gave the feature its meaning: her go is self-approval, in range and
+/// staged mode as in tree mode, though the last commit to touch the
+/// manifest is pm's.
+#[test]
+fn a_stage_change_on_main_does_not_launder_an_edit_made_there() {
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(PM, "pm clears x");
+    repo.branch("pr");
+    for (role, email) in &PANEL[1..] {
+        repo.sign("x", role, email);
+    }
+    repo.write_signoff("x", "safety-researcher", ANA);
+    repo.git_ok_as(ANA, &["add", "-A"]);
+    let (code, stdout, stderr) = repo.policy_as(ANA, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("who wrote the feature"), "{stdout}");
+    repo.commit(ANA, "safety-researcher signs x");
+    for args in [&["--base", "main"][..], &[]] {
+        let lint = repo.lint(args);
+        assert_eq!(lint.exit, 1, "{args:?}: {lint:#?}");
+        assert!(
+            lint.errors("PL034")
+                .iter()
+                .any(|d| d.message.contains("ana@example.com")
+                    && d.message.contains("wrote the feature")),
+            "{args:?}: {lint:#?}"
+        );
+    }
+
+    // Control: pm lowers the tier of ana's feature on main: her go counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(PM, "pm lowers the tier and clears x");
+    repo.branch("pr");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    for args in [&["--base", "main"][..], &[]] {
+        let lint = repo.lint(args);
+        assert_eq!(lint.exit, 0, "{args:?}: {lint:#?}");
+    }
+}
