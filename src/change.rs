@@ -1662,6 +1662,9 @@ fn content_authors(
     // feature, nor does moving it launder who wrote it). Path → the
     // meaning's digest.
     let mut by_meaning: BTreeMap<String, String> = BTreeMap::new();
+    // Manifests the change does not write: found by meaning when the
+    // commit that introduced their bytes did not give them their meaning.
+    let mut maybe_meant: BTreeSet<String> = BTreeSet::new();
     // A manifest whose signed content the change does not alter (only
     // excluded fields like `stage` moved) was written by whoever wrote it
     // at the base: the chair who moves a feature to `launched` next to
@@ -1708,7 +1711,7 @@ fn content_authors(
                 // gave it its meaning, as in tree mode: not by a later
                 // commit that only moved `stage` or reformatted it.
                 if by_path.contains_key(path.as_str()) {
-                    by_meaning.insert(path.clone(), String::new());
+                    maybe_meant.insert(path.clone());
                 }
                 look_up.insert(path, blob);
             }
@@ -1724,14 +1727,57 @@ fn content_authors(
         // there, and the move is not its author.
         let bases = governed_bases(&workspace.config, prefix);
         let kinds = same_kind(&workspace.config, prefix);
-        let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
-            .into_iter()
-            .partition(|(path, _)| by_meaning.contains_key(path));
         // One digest for both sides (read as git stores it, CRLF in
         // strings normalized), the base version's as the reference.
         let digest_of = |path: &str, blob: BlobId| {
             version_digest(git, path, blob, excludes).map(|(digest, _)| digest)
         };
+        // The commit that introduced a manifest's bytes gave it its meaning
+        // unless a parent held the same meaning at its path (only `stage`
+        // or the formatting changed) or it may have arrived by a move:
+        // only then is the longer walk by meaning needed.
+        let candidates: BTreeMap<String, BlobId> = look_up
+            .iter()
+            .filter(|(path, _)| maybe_meant.contains(*path))
+            .map(|(path, blob)| (path.clone(), *blob))
+            .collect();
+        if !candidates.is_empty() {
+            let introducing = git.introducing(from, &candidates, &bases, &kinds)?;
+            // Not found by its bytes, not found at all: no second walk.
+            look_up
+                .retain(|path, _| !candidates.contains_key(path) || introducing.contains_key(path));
+            for (path, introduction) in introducing {
+                let blob = candidates[&path];
+                let further = introduction.commit.as_ref().is_some_and(|commit| {
+                    introduction.arrived
+                        || git
+                            .parent_blobs(&commit.commit, &path)
+                            .is_none_or(|parents| {
+                                let current = digest_of(&path, blob);
+                                parents
+                                    .into_iter()
+                                    .flatten()
+                                    .any(|parent| digest_of(&path, parent) == current)
+                            })
+                });
+                if further {
+                    by_meaning.insert(path, String::new());
+                    continue;
+                }
+                look_up.remove(&path);
+                match introduction.commit {
+                    Some(commit) => {
+                        found.insert(path, vec![commit.email]);
+                    }
+                    None => {
+                        cut.insert(path);
+                    }
+                }
+            }
+        }
+        let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
+            .into_iter()
+            .partition(|(path, _)| by_meaning.contains_key(path));
         for (path, reference) in by_meaning.iter_mut() {
             if let Some(blob) = meant.get(path)
                 && let Some(digest) = digest_of(path, *blob)

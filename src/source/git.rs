@@ -219,6 +219,11 @@ pub struct Introduction {
     /// path of that kind could have come from (an edit that also renames a
     /// feature's id and directory). `None` otherwise.
     pub moved_from: Option<String>,
+    /// The path is new in the commit's first parent and the commit
+    /// deleted a path of the same kind: the content may have moved here
+    /// with an edit (one of several such moves, when `moved_from` cannot
+    /// pair them).
+    pub arrived: bool,
 }
 
 fn commit_info(repo: &Repository, commit: &git2::Commit<'_>) -> CommitInfo {
@@ -630,6 +635,22 @@ impl Git {
         bases: &[String],
         same_kind: &dyn Fn(&str, &str) -> bool,
     ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
+        Ok(self
+            .introducing(from, wanted, bases, same_kind)?
+            .into_iter()
+            .map(|(path, introduction)| (path, introduction.commit))
+            .collect())
+    }
+
+    /// Like [`Git::introducers`], with the whole introduction found for
+    /// each path (whether it arrived by a move with an edit).
+    pub fn introducing(
+        &self,
+        from: Revision,
+        wanted: &BTreeMap<String, BlobId>,
+        bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<BTreeMap<String, Introduction>, GitError> {
         let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
         for (path, blob) in wanted {
             by_blob.entry(*blob).or_default().push(path);
@@ -642,7 +663,7 @@ impl Git {
             for introduction in introduced {
                 if let Some(paths) = by_blob.remove(&introduction.blob) {
                     for path in paths {
-                        found.insert(path.clone(), introduction.commit.clone());
+                        found.insert(path.clone(), introduction.clone());
                     }
                 }
             }
@@ -715,6 +736,27 @@ impl Git {
             found.insert(path.clone(), author.clone());
         }
         Ok(found)
+    }
+
+    /// The objects the parents of `commit` (an id or a unique prefix of
+    /// one, as [`CommitInfo::commit`]) hold at `path`, in parent order
+    /// (`None` where a parent lacks it); `None` when the commit cannot be
+    /// read.
+    pub fn parent_blobs(&self, commit: &str, path: &str) -> Option<Vec<Option<BlobId>>> {
+        let repo = self.lock();
+        let commit = repo.revparse_single(commit).ok()?.peel_to_commit().ok()?;
+        commit
+            .parents()
+            .map(|parent| {
+                let tree = parent.tree().ok()?;
+                Some(
+                    tree.get_path(Path::new(path))
+                        .ok()
+                        .filter(|entry| entry.kind() == Some(ObjectType::Blob))
+                        .map(|entry| BlobId(entry.id())),
+                )
+            })
+            .collect()
     }
 
     /// Walks commits from `from` (hiding `hide`) in topological order and
@@ -837,6 +879,8 @@ impl Git {
                     blob: BlobId(*id),
                     commit: info.clone(),
                     moved_from: moved_from(path),
+                    arrived: created.contains_key(path)
+                        && deleted.iter().any(|(old, _)| same_kind(old, path)),
                 })
                 .collect();
             if !visit(batch) {
