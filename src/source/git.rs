@@ -834,10 +834,14 @@ impl Git {
                 if index == 0 {
                     // A path whose content moved unchanged is accounted
                     // for: no edited file came from it.
+                    let mut created_by_blob: HashMap<Oid, Vec<&str>> = HashMap::new();
+                    for (new, id) in &created {
+                        created_by_blob.entry(*id).or_default().push(new);
+                    }
                     deleted.retain(|(old, id)| {
-                        !created
-                            .iter()
-                            .any(|(new, arrived)| arrived == id && same_kind(old, new))
+                        !created_by_blob
+                            .get(id)
+                            .is_some_and(|news| news.iter().any(|new| same_kind(old, new)))
                     });
                 }
                 introduced = Some(match introduced {
@@ -856,31 +860,54 @@ impl Git {
                 continue;
             }
             let info = (!shallow.contains(&commit.id())).then(|| commit_info(&repo, &commit));
-            // A new path paired one to one with a deleted path of the same
-            // kind: a move with an edit.
-            let moved_from = |path: &str| -> Option<String> {
-                if !created.contains_key(path) {
-                    return None;
-                }
-                let mut olds = deleted.iter().filter(|(old, _)| same_kind(old, path));
-                let (old, _) = olds.next()?;
-                let alone = olds.next().is_none()
-                    && introduced
-                        .keys()
-                        .filter(|new| created.contains_key(*new) && same_kind(old, new))
-                        .count()
-                        == 1;
-                alone.then(|| old.clone())
+            // Kinds, as classes of `same_kind` (a few: manifests, each
+            // sign-off role, waivers), each with the paths of that kind the
+            // commit deleted and how many new paths of it it introduced.
+            // A new path paired one to one with a deleted path of its kind
+            // is a move with an edit. Linear in the paths, whatever the
+            // size of a reorganisation.
+            struct Kind<'p> {
+                example: &'p str,
+                deleted: Vec<&'p str>,
+                introduced: usize,
+            }
+            let mut kinds: Vec<Kind<'_>> = Vec::new();
+            let kind_of = |kinds: &[Kind<'_>], path: &str| {
+                kinds.iter().position(|k| same_kind(k.example, path))
             };
+            for (old, _) in &deleted {
+                match kind_of(&kinds, old) {
+                    Some(index) => kinds[index].deleted.push(old),
+                    None if same_kind(old, old) => kinds.push(Kind {
+                        example: old,
+                        deleted: vec![old],
+                        introduced: 0,
+                    }),
+                    None => {}
+                }
+            }
+            let mut new_kind: BTreeMap<&str, usize> = BTreeMap::new();
+            if !kinds.is_empty() {
+                for path in introduced.keys().filter(|p| created.contains_key(*p)) {
+                    if let Some(index) = kind_of(&kinds, path) {
+                        kinds[index].introduced += 1;
+                        new_kind.insert(path, index);
+                    }
+                }
+            }
             let batch = introduced
                 .iter()
-                .map(|(path, id)| Introduction {
-                    path: path.clone(),
-                    blob: BlobId(*id),
-                    commit: info.clone(),
-                    moved_from: moved_from(path),
-                    arrived: created.contains_key(path)
-                        && deleted.iter().any(|(old, _)| same_kind(old, path)),
+                .map(|(path, id)| {
+                    let kind = new_kind.get(path.as_str()).map(|index| &kinds[*index]);
+                    Introduction {
+                        path: path.clone(),
+                        blob: BlobId(*id),
+                        commit: info.clone(),
+                        moved_from: kind
+                            .filter(|k| k.deleted.len() == 1 && k.introduced == 1)
+                            .map(|k| k.deleted[0].to_string()),
+                        arrived: kind.is_some(),
+                    }
                 })
                 .collect();
             if !visit(batch) {
