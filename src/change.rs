@@ -1272,18 +1272,28 @@ fn finish(
                 // newest run of versions with the current digest), not only
                 // the last one to touch it: a comment added by someone else
                 // must not take over the authorship of a real edit.
-                let mut by_path: BTreeMap<&str, Vec<(BlobId, &str)>> = BTreeMap::new();
                 let mut by_blob: BTreeMap<BlobId, Vec<&str>> = BTreeMap::new();
-                for introduction in &introductions {
+                // Introductions (their indices, newest first) by path; those
+                // at paths the head no longer has; the moves with an edit.
+                let mut at_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                let mut gone: Vec<usize> = Vec::new();
+                let mut moves: Vec<(&str, &str)> = Vec::new();
+                for (index, introduction) in introductions.iter().enumerate() {
                     if let Some(commit) = &introduction.commit {
-                        by_path
-                            .entry(introduction.path.as_str())
-                            .or_default()
-                            .push((introduction.blob, commit.email.as_str()));
                         by_blob
                             .entry(introduction.blob)
                             .or_default()
                             .push(commit.email.as_str());
+                        at_path
+                            .entry(introduction.path.as_str())
+                            .or_default()
+                            .push(index);
+                        if sides.checked.blob(&introduction.path).is_none() {
+                            gone.push(index);
+                        }
+                    }
+                    if let Some(from) = &introduction.moved_from {
+                        moves.push((introduction.path.as_str(), from.as_str()));
                     }
                 }
                 let excludes = &config.digest_excludes;
@@ -1303,16 +1313,56 @@ fn finish(
                             .collect(),
                     )
                 };
-                // The fields a file had at the base: at its path, or at a
-                // path it moved from (a file of the same name in a
-                // directory of the same name).
-                let base_fields = |path: &str| -> Option<BTreeMap<String, String>> {
-                    let tail = |p: &str| -> Option<String> {
-                        let (dir, file) = p.rsplit_once('/')?;
-                        let name = dir.rsplit('/').next().unwrap_or(dir);
-                        Some(format!("{name}/{file}"))
+                // A file's name in its directory's name (`x/feature.toml`):
+                // a feature keeps it when its directory moves between teams.
+                let tail = |p: &str| -> Option<String> {
+                    let (dir, file) = p.rsplit_once('/')?;
+                    let name = dir.rsplit('/').next().unwrap_or(dir);
+                    Some(format!("{name}/{file}"))
+                };
+                // The id in a version's fields: a feature's `id`, a
+                // policy's `policy.id`.
+                let identity = |fields: &BTreeMap<String, String>| {
+                    fields
+                        .get("id")
+                        .or_else(|| fields.get("policy.id"))
+                        .cloned()
+                };
+                // The id a version declares, a playbook's in its front
+                // matter.
+                let declared_id = |path: &str, blob: BlobId| -> Option<String> {
+                    match fields(path, blob) {
+                        Some(fields) => identity(&fields),
+                        None => {
+                            let file = decode(path, git.read_object(blob).ok()?).ok()?;
+                            crate::model::playbook::parse(&file).0.map(|p| p.id)
+                        }
+                    }
+                };
+                let extension = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_string());
+                // Whether `other` (holding `other_blob`), a path the head no
+                // longer has, is where the file now at `path` (declaring
+                // `id`) was before it moved: a file of the same name in a
+                // directory of the same name, or a file of the same kind
+                // declaring the same id. A move that also edits the file
+                // writes new content at the new path; who edited it at the
+                // old one wrote part of it too.
+                let earlier_path =
+                    |other: &str, other_blob: BlobId, path: &str, id: Option<&String>| {
+                        other != path
+                            && sides.checked.blob(other).is_none()
+                            && (tail(other) == tail(path)
+                                || id.is_some_and(|id| {
+                                    extension(other) == extension(path)
+                                        && declared_id(other, other_blob).as_ref() == Some(id)
+                                }))
                     };
-                    let own = tail(path);
+                // The fields a file had at the base: at its path, or at a
+                // path it moved from.
+                let base_fields = |path: &str,
+                                   id: Option<&String>,
+                                   lineage: &BTreeSet<&str>|
+                 -> Option<BTreeMap<String, String>> {
                     let at_path = trusted.as_ref().and_then(|t| t.blob(path));
                     at_path
                         .map(|blob| (path, blob))
@@ -1320,10 +1370,11 @@ fn finish(
                         .chain(
                             changes
                                 .iter()
-                                .filter(|c| {
-                                    c.new.is_none() && c.path != path && tail(&c.path) == own
-                                })
-                                .filter_map(|c| Some((c.path.as_str(), c.old?))),
+                                .filter(|c| c.new.is_none())
+                                .filter_map(|c| Some((c.path.as_str(), c.old?)))
+                                .filter(|(at, old)| {
+                                    lineage.contains(at) || earlier_path(at, *old, path, id)
+                                }),
                         )
                         .find_map(|(at, old)| fields(at, old))
                 };
@@ -1342,10 +1393,49 @@ fn finish(
                             .flatten()
                             .map(|e| e.to_string())
                             .collect();
-                        // The versions the change writes at this path,
-                        // newest first.
-                        let versions: &[(BlobId, &str)] =
-                            by_path.get(path).map_or(&[], Vec::as_slice);
+                        // The versions the change writes at this path or
+                        // at a path it moved from, newest first.
+                        let id = blob.and_then(|b| declared_id(path, b));
+                        // The paths it had before, followed back through
+                        // moves with an edit (an id and a directory
+                        // renamed along with it).
+                        let mut lineage: BTreeSet<&str> = BTreeSet::from([path]);
+                        loop {
+                            let known = lineage.len();
+                            for (to, from) in &moves {
+                                if lineage.contains(to) {
+                                    lineage.insert(from);
+                                }
+                            }
+                            if lineage.len() == known {
+                                break;
+                            }
+                        }
+                        let mut indices: Vec<usize> = lineage
+                            .iter()
+                            .filter_map(|p| at_path.get(p))
+                            .flatten()
+                            .copied()
+                            .chain(gone.iter().copied().filter(|index| {
+                                let introduction = &introductions[*index];
+                                earlier_path(
+                                    &introduction.path,
+                                    introduction.blob,
+                                    path,
+                                    id.as_ref(),
+                                )
+                            }))
+                            .collect();
+                        indices.sort_unstable();
+                        indices.dedup();
+                        let versions: Vec<(BlobId, &str)> = indices
+                            .into_iter()
+                            .filter_map(|index| {
+                                let introduction = &introductions[index];
+                                let commit = introduction.commit.as_ref()?;
+                                Some((introduction.blob, commit.email.as_str()))
+                            })
+                            .collect();
                         let Some(current) = blob.and_then(|b| meaning(path, b)) else {
                             // No meaning to compare (a playbook): whoever
                             // wrote any version of it in the change wrote
@@ -1355,7 +1445,7 @@ fn finish(
                             return all;
                         };
                         let mut author = None;
-                        for (version, email) in versions {
+                        for (version, email) in &versions {
                             if meaning(path, *version).as_ref() != Some(&current) {
                                 break;
                             }
@@ -1374,7 +1464,7 @@ fn finish(
                             .iter()
                             .map(|(version, _)| fields(path, *version))
                             .collect();
-                        let before = base_fields(path);
+                        let before = base_fields(path, id.as_ref(), &lineage);
                         let mut names: BTreeSet<&String> = now.keys().collect();
                         for version in written.iter().flatten().chain(&before) {
                             names.extend(version.keys());
@@ -1573,11 +1663,16 @@ fn content_authors(
     // Subjects whose content came from history outside the change.
     let mut outside: BTreeSet<String> = BTreeSet::new();
     let mut look_up: BTreeMap<String, BlobId> = BTreeMap::new();
-    // Manifests whose meaning is the base's: their author is whoever gave
-    // the base version that meaning, looked up past commits that changed
-    // only what does not count (a panel member moving `stage` after their
-    // go is not the author of the feature). Path → the meaning's digest.
+    // Manifests whose meaning is the base's, or that the change does not
+    // write: their author is whoever gave that version its meaning, looked
+    // up past commits that changed only what does not count (a panel
+    // member moving `stage` after their go is not the author of the
+    // feature, nor does moving it launder who wrote it). Path → the
+    // meaning's digest.
     let mut by_meaning: BTreeMap<String, String> = BTreeMap::new();
+    // Manifests the change does not write: found by meaning when the
+    // commit that introduced their bytes did not give them their meaning.
+    let mut maybe_meant: BTreeSet<String> = BTreeSet::new();
     // A manifest whose signed content the change does not alter (only
     // excluded fields like `stage` moved) was written by whoever wrote it
     // at the base: the chair who moves a feature to `launched` next to
@@ -1620,6 +1715,12 @@ fn content_authors(
             outside.insert(path);
         } else if authors.is_empty() {
             if let Some(blob) = blob {
+                // A manifest the change did not write was written by whoever
+                // gave it its meaning, as in tree mode: not by a later
+                // commit that only moved `stage` or reformatted it.
+                if by_path.contains_key(path.as_str()) {
+                    maybe_meant.insert(path.clone());
+                }
                 look_up.insert(path, blob);
             }
         } else {
@@ -1634,14 +1735,57 @@ fn content_authors(
         // there, and the move is not its author.
         let bases = governed_bases(&workspace.config, prefix);
         let kinds = same_kind(&workspace.config, prefix);
-        let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
-            .into_iter()
-            .partition(|(path, _)| by_meaning.contains_key(path));
         // One digest for both sides (read as git stores it, CRLF in
         // strings normalized), the base version's as the reference.
         let digest_of = |path: &str, blob: BlobId| {
             version_digest(git, path, blob, excludes).map(|(digest, _)| digest)
         };
+        // The commit that introduced a manifest's bytes gave it its meaning
+        // unless a parent held the same meaning at its path (only `stage`
+        // or the formatting changed) or it may have arrived by a move:
+        // only then is the longer walk by meaning needed.
+        let candidates: BTreeMap<String, BlobId> = look_up
+            .iter()
+            .filter(|(path, _)| maybe_meant.contains(*path))
+            .map(|(path, blob)| (path.clone(), *blob))
+            .collect();
+        if !candidates.is_empty() {
+            let introducing = git.introducing(from, &candidates, &bases, &kinds)?;
+            // Not found by its bytes, not found at all: no second walk.
+            look_up
+                .retain(|path, _| !candidates.contains_key(path) || introducing.contains_key(path));
+            for (path, introduction) in introducing {
+                let blob = candidates[&path];
+                let further = introduction.commit.as_ref().is_some_and(|commit| {
+                    introduction.arrived
+                        || git
+                            .parent_blobs(&commit.commit, &path)
+                            .is_none_or(|parents| {
+                                let current = digest_of(&path, blob);
+                                parents
+                                    .into_iter()
+                                    .flatten()
+                                    .any(|parent| digest_of(&path, parent) == current)
+                            })
+                });
+                if further {
+                    by_meaning.insert(path, String::new());
+                    continue;
+                }
+                look_up.remove(&path);
+                match introduction.commit {
+                    Some(commit) => {
+                        found.insert(path, vec![commit.email]);
+                    }
+                    None => {
+                        cut.insert(path);
+                    }
+                }
+            }
+        }
+        let (meant, exact): (BTreeMap<String, BlobId>, BTreeMap<String, BlobId>) = look_up
+            .into_iter()
+            .partition(|(path, _)| by_meaning.contains_key(path));
         for (path, reference) in by_meaning.iter_mut() {
             if let Some(blob) = meant.get(path)
                 && let Some(digest) = digest_of(path, *blob)

@@ -2573,3 +2573,264 @@ fn an_earlier_edit_by_someone_else_does_not_launder_a_deletion() {
         "{lint:#?}"
     );
 }
+
+/// Ana lowers `x`'s risk tier in a pull request; pm then moves the
+/// feature's directory and clears it in one commit (a move with an edit is
+/// new content at the new path). Her go is still self-approval: the move
+/// does not make pm the only author of what she wrote.
+#[test]
+fn a_move_with_an_edit_by_someone_else_does_not_launder_an_edit() {
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(PM, &["mv", "features/x", "features/team2/x"]);
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(PM, "pm moves x to team2 and clears it");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")
+                && d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+
+    // Control: ana wrote `x` on main long ago; pm lowers the tier in the
+    // pull request and dev moves and clears it: ana's go counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "pm lowers the tier");
+    std::fs::create_dir_all(repo.path().join("features/team2")).unwrap();
+    repo.git_ok_as(DEV, &["mv", "features/x", "features/team2/x"]);
+    let text = repo.read("features/team2/x/feature.toml");
+    repo.write(
+        "features/team2/x/feature.toml",
+        &text.replace("stage = \"review\"", "stage = \"cleared\""),
+    );
+    repo.commit(DEV, "dev moves x to team2 and clears it");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// The chair weakens the launch gate; dev then renames its file and
+/// retitles it in one commit. The chair's go is still approval of their
+/// own edit: a rename with an edit does not drop who edited before it.
+/// The same for a playbook.
+#[test]
+fn a_rename_with_an_edit_by_someone_else_does_not_launder_a_policy_or_playbook_edit() {
+    let repo = Repo::new();
+    repo.branch("pr");
+    let weakened = POLICY
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace("when = \"feature.stage == 'launched'\"", "when = \"false\"");
+    repo.write("policies/launch-gate.toml", &weakened);
+    repo.commit(CHAIR, "chair turns LG002 off");
+    repo.remove("policies/launch-gate.toml");
+    repo.write(
+        "policies/gate.toml",
+        &weakened.replace("title = \"Launch gate\"", "title = \"The launch gate\""),
+    );
+    repo.commit(DEV, "dev renames and retitles the gate");
+    repo.sign_policy("launch-gate", "srb", CHAIR);
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+
+    // The same for a playbook an owner narrows and dev moves to another
+    // directory under another name, with a blank line added.
+    let repo = Repo::new();
+    let owned = PLAYBOOK.replace(
+        "required_sections",
+        "owners = [\"safety-researcher\"]\nrequired_sections",
+    );
+    repo.write("playbooks/red-team.md", &owned);
+    repo.commit(PM, "red-team playbook with owners");
+    repo.branch("pr");
+    let narrowed = owned
+        .replace("version = 1", "version = 2")
+        .replace("Everything.", "Only the upload path.");
+    repo.write("playbooks/red-team.md", &narrowed);
+    repo.commit(ANA, "ana narrows the red-team scope");
+    repo.remove("playbooks/red-team.md");
+    repo.write("playbooks/security/rt.md", &format!("{narrowed}\n"));
+    repo.commit(DEV, "dev moves the playbook and adds a blank line");
+    let (code, _, stderr) = repo.policy_as(
+        ANA,
+        &[
+            "sign",
+            "red-team",
+            "--playbook",
+            "--role",
+            "safety-researcher",
+            "--signer",
+            ANA,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    repo.commit(ANA, "ana approves");
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL027")
+            .iter()
+            .any(|d| d.message.contains("playbook `red-team`")
+                && d.message.contains("who wrote this change")),
+        "{lint:#?}"
+    );
+}
+
+/// Ana lowers `x`'s risk tier in a pull request; pm then renames the
+/// feature to `y` (its id and its directory) in one commit and clears it.
+/// The rename is a move with an edit: ana's go on `y` is still approval of
+/// her own edit.
+#[test]
+fn renaming_a_feature_does_not_launder_an_edit() {
+    let rename = |repo: &Repo, email: &str| {
+        repo.git_ok_as(email, &["mv", "features/x", "features/y"]);
+        let text = repo.read("features/y/feature.toml");
+        repo.write(
+            "features/y/feature.toml",
+            &text
+                .replace("id = \"x\"", "id = \"y\"")
+                .replace("stage = \"review\"", "stage = \"cleared\""),
+        );
+        repo.commit(email, "rename x to y and clear it");
+    };
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    rename(&repo, PM);
+    for (role, email) in PANEL {
+        repo.sign("y", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")
+                && d.message.contains("wrote the feature")),
+        "{lint:#?}"
+    );
+
+    // Control: ana wrote `x` on main; pm lowers the tier in the pull
+    // request and dev renames it: ana's go on `y` counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.branch("pr");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(PM, "pm lowers the tier");
+    rename(&repo, DEV);
+    for (role, email) in PANEL {
+        repo.sign("y", role, email);
+    }
+    let lint = repo.lint(&["--base", "main"]);
+    assert_eq!(lint.exit, 0, "{lint:#?}");
+}
+
+/// Tree mode on the merged result: ana lowers `x`'s tier and clears it,
+/// dev adds a note on top, and the panel (ana included) signs. Range mode
+/// fails her go (see above); tree mode takes the author of the newest
+/// meaning (dev's note) alone and passes it.
+#[test]
+#[ignore = "gap: tree mode's author of a feature is the commit that gave it its current meaning only, so a later edit by someone else (a note) launders an earlier edit; range mode, the gate, catches it"]
+fn tree_mode_a_later_commit_by_someone_else_does_not_launder_an_edit() {
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(ANA, "ana lowers the tier and clears x");
+    let text = repo.read("features/x/feature.toml");
+    repo.write("features/x/feature.toml", &format!("{text}notes = \"n\"\n"));
+    repo.commit(DEV, "dev adds a note");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    let lint = repo.lint(&[]);
+    assert_eq!(lint.exit, 1, "{lint:#?}");
+    assert!(
+        lint.errors("PL034")
+            .iter()
+            .any(|d| d.message.contains("ana@example.com")),
+        "{lint:#?}"
+    );
+}
+
+/// On main, ana lowers `x`'s tier and pm then clears it (a stage change
+/// only); a pull request brings the panel's sign-offs, ana's among them.
+/// She gave the feature its meaning: her go is self-approval, in range and
+/// staged mode as in tree mode, though the last commit to touch the
+/// manifest is pm's.
+#[test]
+fn a_stage_change_on_main_does_not_launder_an_edit_made_there() {
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(PM, "pm writes x");
+    repo.write("features/x/feature.toml", &feature("x", "review", "low"));
+    repo.commit(ANA, "ana lowers the tier");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(PM, "pm clears x");
+    repo.branch("pr");
+    for (role, email) in &PANEL[1..] {
+        repo.sign("x", role, email);
+    }
+    repo.write_signoff("x", "safety-researcher", ANA);
+    repo.git_ok_as(ANA, &["add", "-A"]);
+    let (code, stdout, stderr) = repo.policy_as(ANA, &["lint", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("who wrote the feature"), "{stdout}");
+    repo.commit(ANA, "safety-researcher signs x");
+    for args in [&["--base", "main"][..], &[]] {
+        let lint = repo.lint(args);
+        assert_eq!(lint.exit, 1, "{args:?}: {lint:#?}");
+        assert!(
+            lint.errors("PL034")
+                .iter()
+                .any(|d| d.message.contains("ana@example.com")
+                    && d.message.contains("wrote the feature")),
+            "{args:?}: {lint:#?}"
+        );
+    }
+
+    // Control: pm lowers the tier of ana's feature on main: her go counts.
+    let repo = Repo::new();
+    repo.write("features/x/feature.toml", &feature("x", "review", "medium"));
+    repo.commit(ANA, "ana writes x");
+    repo.write("features/x/feature.toml", &feature("x", "cleared", "low"));
+    repo.commit(PM, "pm lowers the tier and clears x");
+    repo.branch("pr");
+    for (role, email) in PANEL {
+        repo.sign("x", role, email);
+    }
+    for args in [&["--base", "main"][..], &[]] {
+        let lint = repo.lint(args);
+        assert_eq!(lint.exit, 0, "{args:?}: {lint:#?}");
+    }
+}

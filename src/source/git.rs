@@ -213,6 +213,17 @@ pub struct Introduction {
     /// `None` when the commit is a shallow clone's cut: its parents are
     /// missing, so whether it introduced the content is unknown.
     pub commit: Option<CommitInfo>,
+    /// The path this content replaced, when the commit moved a file and
+    /// edited it: the path is new in the commit's first parent, and the
+    /// commit deleted exactly one path of the same kind that no other new
+    /// path of that kind could have come from (an edit that also renames a
+    /// feature's id and directory). `None` otherwise.
+    pub moved_from: Option<String>,
+    /// The path is new in the commit's first parent and the commit
+    /// deleted a path of the same kind: the content may have moved here
+    /// with an edit (one of several such moves, when `moved_from` cannot
+    /// pair them).
+    pub arrived: bool,
 }
 
 fn commit_info(repo: &Repository, commit: &git2::Commit<'_>) -> CommitInfo {
@@ -624,6 +635,22 @@ impl Git {
         bases: &[String],
         same_kind: &dyn Fn(&str, &str) -> bool,
     ) -> Result<BTreeMap<String, Option<CommitInfo>>, GitError> {
+        Ok(self
+            .introducing(from, wanted, bases, same_kind)?
+            .into_iter()
+            .map(|(path, introduction)| (path, introduction.commit))
+            .collect())
+    }
+
+    /// Like [`Git::introducers`], with the whole introduction found for
+    /// each path (whether it arrived by a move with an edit).
+    pub fn introducing(
+        &self,
+        from: Revision,
+        wanted: &BTreeMap<String, BlobId>,
+        bases: &[String],
+        same_kind: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<BTreeMap<String, Introduction>, GitError> {
         let mut by_blob: BTreeMap<BlobId, Vec<&String>> = BTreeMap::new();
         for (path, blob) in wanted {
             by_blob.entry(*blob).or_default().push(path);
@@ -636,7 +663,7 @@ impl Git {
             for introduction in introduced {
                 if let Some(paths) = by_blob.remove(&introduction.blob) {
                     for path in paths {
-                        found.insert(path.clone(), introduction.commit.clone());
+                        found.insert(path.clone(), introduction.clone());
                     }
                 }
             }
@@ -711,6 +738,27 @@ impl Git {
         Ok(found)
     }
 
+    /// The objects the parents of `commit` (an id or a unique prefix of
+    /// one, as [`CommitInfo::commit`]) hold at `path`, in parent order
+    /// (`None` where a parent lacks it); `None` when the commit cannot be
+    /// read.
+    pub fn parent_blobs(&self, commit: &str, path: &str) -> Option<Vec<Option<BlobId>>> {
+        let repo = self.lock();
+        let commit = repo.revparse_single(commit).ok()?.peel_to_commit().ok()?;
+        commit
+            .parents()
+            .map(|parent| {
+                let tree = parent.tree().ok()?;
+                Some(
+                    tree.get_path(Path::new(path))
+                        .ok()
+                        .filter(|entry| entry.kind() == Some(ObjectType::Blob))
+                        .map(|entry| BlobId(entry.id())),
+                )
+            })
+            .collect()
+    }
+
     /// Walks commits from `from` (hiding `hide`) in topological order and
     /// hands each commit's introductions to `visit`, until it returns false.
     fn walk_introductions(
@@ -740,7 +788,11 @@ impl Git {
             let parents: Vec<Oid> = commit.parent_ids().collect();
             let mut introduced: Option<BTreeMap<String, Oid>> = None;
             let sides = parent_trees(&repo, &parents)?;
-            for parent_tree in sides {
+            // On the first parent's side: the paths the commit deletes
+            // (with their objects) and the paths it creates.
+            let mut deleted: Vec<(String, Oid)> = Vec::new();
+            let mut created: BTreeMap<String, Oid> = BTreeMap::new();
+            for (index, parent_tree) in sides.into_iter().enumerate() {
                 let mut added: BTreeMap<String, Oid> = BTreeMap::new();
                 let mut removed: std::collections::HashMap<Oid, Vec<String>> = Default::default();
                 tree::diff_with(
@@ -751,6 +803,15 @@ impl Git {
                     "",
                     &enter,
                     &mut |path, old, new| {
+                        if index == 0 && in_bases(&path) {
+                            match (old, new) {
+                                (Some((id, _)), None) => deleted.push((path.clone(), id)),
+                                (None, Some((id, _))) => {
+                                    created.insert(path.clone(), id);
+                                }
+                                _ => {}
+                            }
+                        }
                         if let Some((id, _)) = old {
                             removed.entry(id).or_default().push(path.clone());
                         }
@@ -770,6 +831,19 @@ impl Git {
                         .get(id)
                         .is_some_and(|olds| olds.iter().any(|old| same_kind(old, path)))
                 });
+                if index == 0 {
+                    // A path whose content moved unchanged is accounted
+                    // for: no edited file came from it.
+                    let mut created_by_blob: HashMap<Oid, Vec<&str>> = HashMap::new();
+                    for (new, id) in &created {
+                        created_by_blob.entry(*id).or_default().push(new);
+                    }
+                    deleted.retain(|(old, id)| {
+                        !created_by_blob
+                            .get(id)
+                            .is_some_and(|news| news.iter().any(|new| same_kind(old, new)))
+                    });
+                }
                 introduced = Some(match introduced {
                     None => added,
                     Some(mut earlier) => {
@@ -786,12 +860,54 @@ impl Git {
                 continue;
             }
             let info = (!shallow.contains(&commit.id())).then(|| commit_info(&repo, &commit));
+            // Kinds, as classes of `same_kind` (a few: manifests, each
+            // sign-off role, waivers), each with the paths of that kind the
+            // commit deleted and how many new paths of it it introduced.
+            // A new path paired one to one with a deleted path of its kind
+            // is a move with an edit. Linear in the paths, whatever the
+            // size of a reorganisation.
+            struct Kind<'p> {
+                example: &'p str,
+                deleted: Vec<&'p str>,
+                introduced: usize,
+            }
+            let mut kinds: Vec<Kind<'_>> = Vec::new();
+            let kind_of = |kinds: &[Kind<'_>], path: &str| {
+                kinds.iter().position(|k| same_kind(k.example, path))
+            };
+            for (old, _) in &deleted {
+                match kind_of(&kinds, old) {
+                    Some(index) => kinds[index].deleted.push(old),
+                    None if same_kind(old, old) => kinds.push(Kind {
+                        example: old,
+                        deleted: vec![old],
+                        introduced: 0,
+                    }),
+                    None => {}
+                }
+            }
+            let mut new_kind: BTreeMap<&str, usize> = BTreeMap::new();
+            if !kinds.is_empty() {
+                for path in introduced.keys().filter(|p| created.contains_key(*p)) {
+                    if let Some(index) = kind_of(&kinds, path) {
+                        kinds[index].introduced += 1;
+                        new_kind.insert(path, index);
+                    }
+                }
+            }
             let batch = introduced
-                .into_iter()
-                .map(|(path, id)| Introduction {
-                    path,
-                    blob: BlobId(id),
-                    commit: info.clone(),
+                .iter()
+                .map(|(path, id)| {
+                    let kind = new_kind.get(path.as_str()).map(|index| &kinds[*index]);
+                    Introduction {
+                        path: path.clone(),
+                        blob: BlobId(*id),
+                        commit: info.clone(),
+                        moved_from: kind
+                            .filter(|k| k.deleted.len() == 1 && k.introduced == 1)
+                            .map(|k| k.deleted[0].to_string()),
+                        arrived: kind.is_some(),
+                    }
                 })
                 .collect();
             if !visit(batch) {
