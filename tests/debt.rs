@@ -242,12 +242,64 @@ fn range_mode_blocks_the_advance_until_the_debt_is_resolved() {
         findings.contains(&finding("PL042", "error", "upload")),
         "{findings:?}"
     );
-    // High (not critical) overdue debt warns but does not block.
-    repo.debt("upload-pdf", "upload", "2026-11-10", "high", None);
-    repo.commit(PM, DATE, "upload-pdf reopened as high");
-    let (code, findings, _) = repo.lint(&["--base", "main"]);
-    assert_eq!(code, 0);
-    assert_eq!(findings, [finding("PL040", "warning", "upload")]);
+    // Rewriting the debt in the pull request does not lift the block
+    // either: the base's debt counts as it was merged unless the change
+    // only resolves it.
+    for (name, feature, due, severity, what) in [
+        (
+            "upload-pdf",
+            "upload",
+            "2026-11-10",
+            "high",
+            "lowered to high",
+        ),
+        (
+            "upload-pdf",
+            "upload",
+            "2027-01-31",
+            "critical",
+            "due moved out",
+        ),
+        (
+            "upload-pdf",
+            "other",
+            "2026-11-10",
+            "critical",
+            "pointed elsewhere",
+        ),
+    ] {
+        repo.debt(name, feature, due, severity, None);
+        repo.commit(PM, DATE, what);
+        let (code, findings, _) = repo.lint(&["--base", "main"]);
+        assert_eq!(code, 1, "{what}: {findings:?}");
+        assert!(
+            findings.contains(&finding("PL042", "error", "upload")),
+            "{what}: {findings:?}"
+        );
+    }
+}
+
+/// Deleting overdue debt in a change that touches its feature does not make
+/// the overdue finding go away: it is reported at the base's copy.
+#[test]
+fn deleting_overdue_debt_does_not_clear_its_finding() {
+    let repo = scenario();
+    repo.git(PM, DATE, &["checkout", "-q", "-b", "pr"]);
+    repo.git(PM, DATE, &["rm", "-q", "debt/upload-pdf.toml"]);
+    repo.commit(PM, DATE, "upload-pdf deleted");
+    // 31 days late: past the grace period.
+    let args = ["--base", "main", "--today", "2026-12-11"];
+    let (code, findings, _) = repo.lint(&args);
+    assert_eq!(code, 1, "{findings:?}");
+    assert!(
+        findings.contains(&finding("PL041", "error", "upload")),
+        "{findings:?}"
+    );
+    let (_, _, stderr) = repo.policy(&["lint", args[0], args[1], args[2], args[3]]);
+    assert!(
+        stderr.contains("deleting debt does not resolve it"),
+        "{stderr}"
+    );
 }
 
 #[test]

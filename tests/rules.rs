@@ -2865,17 +2865,39 @@ fn pl042_stays_quiet_without_a_stage_advance_or_critical_overdue_debt() {
         );
         run.assert_silent("PL042");
     }
-    // High severity, critical not yet due, critical resolved in the change.
-    for debt in [
+    // High severity, critical not yet due (as merged), critical resolved
+    // in the change.
+    for (base, head) in [
+        (
+            debt_file("2026-11-10", "high"),
+            debt_file("2026-11-10", "high"),
+        ),
+        (
+            debt_file("2026-12-10", "critical"),
+            debt_file("2026-12-10", "critical"),
+        ),
+        (
+            critical.clone(),
+            format!("{critical}resolved = 2026-11-25\n"),
+        ),
+    ] {
+        let run = lint_change(
+            &as_files(&debt_repo("review", &base)),
+            &as_files(&debt_repo("cleared", &head)),
+        );
+        run.assert_silent("PL042");
+    }
+    // Lowering the severity or moving the due date in the change itself
+    // does not: the base's debt blocks as merged.
+    for head in [
         debt_file("2026-11-10", "high"),
         debt_file("2026-12-10", "critical"),
-        format!("{critical}resolved = 2026-11-25\n"),
     ] {
         let run = lint_change(
             &as_files(&debt_repo("review", &critical)),
-            &as_files(&debt_repo("cleared", &debt)),
+            &as_files(&debt_repo("cleared", &head)),
         );
-        run.assert_silent("PL042");
+        run.assert_fires("PL042");
     }
     // Tree mode has no base to compare with.
     let run = lint(&as_files(&debt_repo("cleared", &critical)));

@@ -14,7 +14,8 @@ use crate::settings::Settings;
 /// Appends the findings of every debt file in `workspace`.
 pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Diagnostic>) {
     blocked_advances(workspace, settings, out);
-    if workspace.debts.is_empty() {
+    let deleted = deleted_overdue(workspace);
+    if workspace.debts.is_empty() && deleted.is_empty() {
         return;
     }
     let today = settings.today;
@@ -74,62 +75,10 @@ pub(super) fn check(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
                 .feature(feature.clone()),
             );
         }
-        let Some(days) = debt.overdue_days(today) else {
-            continue;
-        };
-        let late = plural(days);
-        if days > grace {
-            out.push(
-                Diagnostic::new(
-                    codes::DEBT_PAST_GRACE,
-                    Severity::Error,
-                    format!(
-                        "{} debt `{}` of `{}` is {late} overdue, past the {grace}-day grace period: {}",
-                        debt.severity.as_str(),
-                        debt.name,
-                        debt.feature,
-                        debt.title
-                    ),
-                )
-                .at(
-                    &debt.file,
-                    debt.due_span.clone(),
-                    format!("due {} (today is {today})", debt.due),
-                )
-                .help(format!(
-                    "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
-                    debt.owner
-                ))
-                .feature(feature),
-            );
-        } else {
-            out.push(
-                Diagnostic::new(
-                    codes::DEBT_OVERDUE,
-                    Severity::Warning,
-                    format!(
-                        "{} debt `{}` of `{}` is {late} overdue: {}",
-                        debt.severity.as_str(),
-                        debt.name,
-                        debt.feature,
-                        debt.title
-                    ),
-                )
-                .at(
-                    &debt.file,
-                    debt.due_span.clone(),
-                    format!(
-                        "due {} (today is {today}); an error after {grace} days",
-                        debt.due
-                    ),
-                )
-                .help(format!(
-                    "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
-                    debt.owner
-                ))
-                .feature(feature),
-            );
-        }
+        overdue(debt, today, grace, false, out);
+    }
+    for debt in deleted {
+        overdue(debt, today, grace, true, out);
     }
 }
 
@@ -143,8 +92,11 @@ fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
     if workspace.debts.is_empty() && base.debts.is_empty() {
         return;
     }
-    // Debt the change deleted (or moved out of the debt glob) still counts:
-    // deleting a debt file does not close the gap.
+    // The base's debt blocks as it was merged: the change cannot lift a
+    // block by rewriting the debt that causes it. A debt the change deletes
+    // (or moves out of the debt glob) still counts, and so does one whose
+    // feature, severity or due date the change edits; only resolving it
+    // (same feature, severity and due, `resolved` set) lets the stage move.
     let present: BTreeSet<&str> = workspace
         .debts
         .iter()
@@ -156,7 +108,7 @@ fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
         .chain(
             base.debts
                 .iter()
-                .filter(|d| !present.contains(d.file.path.as_str())),
+                .filter(|b| !only_resolved_or_kept(b, &workspace.debts)),
         )
         .collect();
     let rank = |stage: &str| workspace.config.stage_names().position(|s| s == stage);
@@ -217,6 +169,106 @@ fn blocked_advances(workspace: &Workspace, settings: &Settings, out: &mut Vec<Di
         }
         out.push(diagnostic);
     }
+}
+
+/// `PL040` (overdue) or `PL041` (past the grace period) for open debt past
+/// its `due` date. `deleted`: the change deletes the debt file (the finding
+/// is at the base's copy, and says deleting does not resolve it).
+fn overdue(
+    debt: &Debt,
+    today: jiff::civil::Date,
+    grace: i64,
+    deleted: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let feature = debt.feature.clone();
+    let Some(days) = debt.overdue_days(today) else {
+        return;
+    };
+    let late = plural(days);
+    if days > grace {
+        out.push(
+            Diagnostic::new(
+                codes::DEBT_PAST_GRACE,
+                Severity::Error,
+                format!(
+                    "{} debt `{}` of `{}` is {late} overdue, past the {grace}-day grace period: {}",
+                    debt.severity.as_str(),
+                    debt.name,
+                    debt.feature,
+                    debt.title
+                ),
+            )
+            .at(
+                &debt.file,
+                debt.due_span.clone(),
+                format!("due {} (today is {today})", debt.due),
+            )
+            .help(format!(
+                "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
+                debt.owner
+            ))
+            .feature(feature),
+        );
+    } else {
+        out.push(
+            Diagnostic::new(
+                codes::DEBT_OVERDUE,
+                Severity::Warning,
+                format!(
+                    "{} debt `{}` of `{}` is {late} overdue: {}",
+                    debt.severity.as_str(),
+                    debt.name,
+                    debt.feature,
+                    debt.title
+                ),
+            )
+            .at(
+                &debt.file,
+                debt.due_span.clone(),
+                format!(
+                    "due {} (today is {today}); an error after {grace} days",
+                    debt.due
+                ),
+            )
+            .help(format!(
+                "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
+                debt.owner
+            ))
+            .feature(feature),
+        );
+    }
+    if deleted && let Some(last) = out.last_mut() {
+        last.message
+            .push_str(" (this change deletes the debt file; deleting debt does not resolve it)");
+    }
+}
+
+/// Whether the change keeps base debt `base` as it was merged (same path,
+/// feature, severity and due date), resolved or not: then the head's copy
+/// speaks for it. Otherwise (deleted, moved, rewritten) the base's copy
+/// still counts.
+fn only_resolved_or_kept(base: &Debt, head: &[Debt]) -> bool {
+    head.iter().any(|h| {
+        h.file.path == base.file.path
+            && h.feature == base.feature
+            && h.severity == base.severity
+            && h.due == base.due
+    })
+}
+
+/// Base debt open and overdue that the change deletes (or moves out of the
+/// debt glob): deleting a debt file does not close the gap, so it is
+/// reported as if it were still there (`PL040` / `PL041`, at the base's
+/// copy).
+fn deleted_overdue(workspace: &Workspace) -> Vec<&Debt> {
+    let Some(base) = &workspace.base else {
+        return Vec::new();
+    };
+    base.debts
+        .iter()
+        .filter(|b| !workspace.debts.iter().any(|h| h.file.path == b.file.path))
+        .collect()
 }
 
 fn plural(days: i64) -> String {

@@ -3,8 +3,9 @@ declare_check! {
     /// A change (`--staged`, or `--base REF`) moves a feature to a later stage, in the order of
     /// `taxonomy.stages`, while the feature has open `critical` safety debt past its `due`
     /// date. The error points at the manifest's `stage`, with each blocking debt file's `due`
-    /// as a related label. Debt the change deletes still counts (the base's debt is read):
-    /// deleting a debt file does not resolve it. Tree mode has no base to compare the stage
+    /// as a related label. The base's debt counts as it was merged: debt the change deletes,
+    /// or whose feature, severity or due date it edits, still blocks; only setting `resolved`
+    /// lifts the block in the same change. Tree mode has no base to compare the stage
     /// with, so it reports the debt itself (PL040, PL041) only.
     ///
     /// ## Why it matters
