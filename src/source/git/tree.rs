@@ -141,6 +141,10 @@ pub fn listing(cache: &Cache, repo: &Repository, id: Oid) -> Result<Arc<Listing>
     Ok(listing)
 }
 
+/// How deep [`DirTrees::walk`] descends: far beyond any governed layout
+/// (`features/<team>/<id>/signoffs/`), well within a worker thread's stack.
+pub const MAX_WALK_DEPTH: usize = 256;
+
 /// Runs a tree read on a repository handle the calling thread may use;
 /// `None` when the read fails on every handle tried.
 pub type WithRepo<'a> =
@@ -193,13 +197,30 @@ impl DirTrees {
     /// files listed looks nothing up again. Subdirectories are walked in
     /// parallel; `with_repo` runs a read on a repository handle the calling
     /// thread may use (`None` when it has none).
+    /// Directories nested deeper than [`MAX_WALK_DEPTH`] below `dir` are an
+    /// error (a tree object can nest without end; the walk recurses).
     pub fn walk(
         &self,
         dir: &str,
         id: Oid,
         with_repo: &WithRepo<'_>,
     ) -> Result<Vec<(String, Oid, u32)>, String> {
+        self.walk_at(dir, id, with_repo, 0)
+    }
+
+    fn walk_at(
+        &self,
+        dir: &str,
+        id: Oid,
+        with_repo: &WithRepo<'_>,
+        depth: usize,
+    ) -> Result<Vec<(String, Oid, u32)>, String> {
         use rayon::prelude::*;
+        if depth > MAX_WALK_DEPTH {
+            return Err(format!(
+                "directories nest more than {MAX_WALK_DEPTH} levels deep under `{dir}`"
+            ));
+        }
         let listing = with_repo(&|repo| listing(&self.cache, repo, id).ok())
             .ok_or_else(|| format!("could not read tree {id} at `{dir}`"))?;
         let base = if dir.is_empty() {
@@ -236,7 +257,7 @@ impl DirTrees {
         }
         let nested: Vec<Vec<(String, Oid, u32)>> = subdirs
             .par_iter()
-            .map(|(path, id)| self.walk(path, *id, with_repo))
+            .map(|(path, id)| self.walk_at(path, *id, with_repo, depth + 1))
             .collect::<Result<_, _>>()?;
         files.extend(nested.into_iter().flatten());
         Ok(files)
@@ -394,6 +415,33 @@ mod tests {
         };
         let error = trees.walk("features", features, &with_repo).unwrap_err();
         assert!(error.contains("not UTF-8"), "{error}");
+    }
+
+    /// A tree nested past the limit is an error of the walk, not a stack
+    /// overflow.
+    #[test]
+    fn a_walk_refuses_directories_nested_without_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let mut deep = write_tree(&repo, &[("feature.toml", "id = \"x\"")]);
+        for _ in 0..super::MAX_WALK_DEPTH + 2 {
+            let mut builder = repo.treebuilder(None).unwrap();
+            builder.insert("d", deep, 0o040000).unwrap();
+            deep = builder.write().unwrap();
+        }
+        let shallow = write_tree(&repo, &[("a/b/c/feature.toml", "id = \"x\"")]);
+        let shared = std::sync::Mutex::new(repo);
+        let with_repo = |read: &dyn Fn(&Repository) -> Option<std::sync::Arc<super::Listing>>| {
+            read(&shared.lock().unwrap())
+        };
+        let trees = super::DirTrees::new(deep, &std::sync::Arc::new(Cache::default()));
+        let error = trees.walk("", deep, &with_repo).unwrap_err();
+        assert!(error.contains("levels deep"), "{error}");
+        // Within the limit, the file is found.
+        let trees = super::DirTrees::new(shallow, &std::sync::Arc::new(Cache::default()));
+        let found = trees.walk("", shallow, &with_repo).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "a/b/c/feature.toml");
     }
 
     #[test]
