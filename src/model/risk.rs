@@ -246,7 +246,10 @@ impl Scoring {
     }
 
     /// Reads `[risk]` of policy.toml. `None` when `[risk.weights]` is
-    /// absent; problems are pushed onto `fields` (configuration errors).
+    /// absent (a `[risk.tiers]` table alone then scores nothing) or when a
+    /// weight or threshold is invalid; problems are pushed onto `fields`
+    /// (configuration errors, so the run exits 2 rather than score with a
+    /// broken framework).
     pub fn parse(file: &std::sync::Arc<SourceFile>, fields: &mut Fields<'_>) -> Option<Scoring> {
         let (risk, _) = fields.table("risk", false)?;
         let mut sub = Fields::new(file, risk, 0..0, "[risk]").config();
