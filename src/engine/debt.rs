@@ -181,67 +181,48 @@ fn overdue(
     deleted: bool,
     out: &mut Vec<Diagnostic>,
 ) {
-    let feature = debt.feature.clone();
     let Some(days) = debt.overdue_days(today) else {
         return;
     };
-    let late = plural(days);
-    if days > grace {
-        out.push(
-            Diagnostic::new(
-                codes::DEBT_PAST_GRACE,
-                Severity::Error,
-                format!(
-                    "{} debt `{}` of `{}` is {late} overdue, past the {grace}-day grace period: {}",
-                    debt.severity.as_str(),
-                    debt.name,
-                    debt.feature,
-                    debt.title
-                ),
-            )
-            .at(
-                &debt.file,
-                debt.due_span.clone(),
-                format!("due {} (today is {today})", debt.due),
-            )
-            .help(format!(
-                "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
-                debt.owner
-            ))
-            .feature(feature),
-        );
+    let what = format!(
+        "{} debt `{}` of `{}` is {} overdue",
+        debt.severity.as_str(),
+        debt.name,
+        debt.feature,
+        plural(days)
+    );
+    let (code, severity, message, label) = if days > grace {
+        (
+            codes::DEBT_PAST_GRACE,
+            Severity::Error,
+            format!("{what}, past the {grace}-day grace period: {}", debt.title),
+            format!("due {} (today is {today})", debt.due),
+        )
     } else {
-        out.push(
-            Diagnostic::new(
-                codes::DEBT_OVERDUE,
-                Severity::Warning,
-                format!(
-                    "{} debt `{}` of `{}` is {late} overdue: {}",
-                    debt.severity.as_str(),
-                    debt.name,
-                    debt.feature,
-                    debt.title
-                ),
-            )
-            .at(
-                &debt.file,
-                debt.due_span.clone(),
-                format!(
-                    "due {} (today is {today}); an error after {grace} days",
-                    debt.due
-                ),
-            )
+        (
+            codes::DEBT_OVERDUE,
+            Severity::Warning,
+            format!("{what}: {}", debt.title),
+            format!(
+                "due {} (today is {today}); an error after {grace} days",
+                debt.due
+            ),
+        )
+    };
+    let deleted = if deleted {
+        " (this change deletes the debt file; deleting debt does not resolve it)"
+    } else {
+        ""
+    };
+    out.push(
+        Diagnostic::new(code, severity, format!("{message}{deleted}"))
+            .at(&debt.file, debt.due_span.clone(), label)
             .help(format!(
                 "close the gap and set `resolved = {today}`, or have {} agree a new `due` date",
                 debt.owner
             ))
-            .feature(feature),
-        );
-    }
-    if deleted && let Some(last) = out.last_mut() {
-        last.message
-            .push_str(" (this change deletes the debt file; deleting debt does not resolve it)");
-    }
+            .feature(debt.feature.clone()),
+    );
 }
 
 /// Whether the change keeps base debt `base` as it was merged (same path,

@@ -525,26 +525,37 @@ fn same_policies(a: &[Policy], b: &[Policy]) -> bool {
 pub fn rules_may_read_playbooks(policies: &[Policy]) -> bool {
     policies.iter().any(|policy| {
         policy.rules.iter().any(|rule| {
-            [
-                (&rule.when, false),
-                (&rule.each, false),
-                (&rule.filter, true),
-                (&rule.assert, rule.each.is_some()),
-            ]
-            .into_iter()
-            .any(|(source, per_entry)| {
-                let Some(source) = source else {
-                    return false;
-                };
-                let compiled = if per_entry {
-                    Expression::compile_per_entry(&policy.file, source)
-                } else {
-                    Expression::compile(&policy.file, source)
-                };
-                compiled.is_ok_and(|e| e.uses_playbooks)
+            rule_sources(rule).into_iter().any(|(source, per_entry)| {
+                source.as_ref().is_some_and(|source| {
+                    compile_source(&policy.file, source, per_entry).is_ok_and(|e| e.uses_playbooks)
+                })
             })
         })
     })
+}
+
+/// A rule's expressions in the order they are compiled (`when`, `each`,
+/// `filter`, `assert`), each with whether it is evaluated per entry of the
+/// rule's `each` (with `key` and `value` bound).
+fn rule_sources(rule: &Rule) -> [(&Option<crate::model::policy::SpannedText>, bool); 4] {
+    [
+        (&rule.when, false),
+        (&rule.each, false),
+        (&rule.filter, true),
+        (&rule.assert, rule.each.is_some()),
+    ]
+}
+
+fn compile_source(
+    file: &Arc<crate::diagnostic::SourceFile>,
+    source: &crate::model::policy::SpannedText,
+    per_entry: bool,
+) -> Result<Expression, expr::CompileError> {
+    if per_entry {
+        Expression::compile_per_entry(file, source)
+    } else {
+        Expression::compile(file, source)
+    }
 }
 
 fn compile_policies<'a>(
@@ -617,16 +628,10 @@ fn compile_policy_list<'a>(
                     &mut config_errors,
                 );
             }
-            let per_entry = rule.each.is_some();
             let mut compile = |source: &Option<crate::model::policy::SpannedText>,
                                per_entry: bool| {
                 let source = source.as_ref()?;
-                let compiled = if per_entry {
-                    Expression::compile_per_entry(&policy.file, source)
-                } else {
-                    Expression::compile(&policy.file, source)
-                };
-                match compiled {
+                match compile_source(&policy.file, source, per_entry) {
                     Ok(mut expression) => {
                         static_checks(fields, &mut expression, &mut config_errors);
                         // An unknown variable is already a configuration
@@ -657,10 +662,8 @@ fn compile_policy_list<'a>(
                     }
                 }
             };
-            let when = compile(&rule.when, false);
-            let each = compile(&rule.each, false);
-            let filter = compile(&rule.filter, true);
-            let assert = compile(&rule.assert, per_entry);
+            let [when, each, filter, assert] =
+                rule_sources(rule).map(|(source, per_entry)| compile(source, per_entry));
             let broken = (rule.when.is_some() && when.is_none())
                 || (rule.each.is_some() && each.is_none())
                 || (rule.filter.is_some() && filter.is_none())

@@ -1149,6 +1149,8 @@ impl Git {
         }
     }
 
+    /// The bytes of one object. The size comes from the object header: an
+    /// oversized blob is refused without being inflated.
     fn read_object_in(repo: &Repository, blob: BlobId) -> Result<Vec<u8>, ReadError> {
         let odb = repo
             .odb()
@@ -1478,21 +1480,7 @@ impl GitSnapshot {
     }
 
     fn read_blob(&self, repo: &Repository, oid: Oid) -> Result<Vec<u8>, ReadError> {
-        // The size comes from the object header: an oversized blob is
-        // refused without being inflated.
-        let odb = repo
-            .odb()
-            .map_err(|e| ReadError::Io(e.message().to_string()))?;
-        let (size, _) = odb
-            .read_header(oid)
-            .map_err(|e| ReadError::Io(e.message().to_string()))?;
-        if size as u64 > MAX_FILE_BYTES {
-            return Err(ReadError::TooLarge { size: size as u64 });
-        }
-        let object = odb
-            .read(oid)
-            .map_err(|e| ReadError::Io(e.message().to_string()))?;
-        Ok(object.data().to_vec())
+        Git::read_object_in(repo, BlobId(oid))
     }
 
     /// The blob and mode at `path`, if it is a file.
